@@ -1,0 +1,204 @@
+"""The `boligarkiv` command line. Each stage's command is a thin wrapper that opens the archive and calls
+the stage; no stage calls another stage directly.
+
+Exit codes: 0 ok; 1 unexpected failure; 2 bad usage or bad input file; 3 configuration or data-dir
+problem; 4 database schema problem; 5 the work ran but some items failed (recorded in the archive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlalchemy import func, select
+
+from boligarkiv import __version__
+from boligarkiv.db import Archive, SchemaError, open_archive
+from boligarkiv.models import Base, Kommune, Run
+from boligarkiv.output import Format, emit, err_console
+from boligarkiv.seeds import SeedsError, load_seeds, read_seeds
+from boligarkiv.settings import Settings, SettingsError, load_settings
+
+EXIT_FAILURE = 1
+EXIT_INPUT = 2
+EXIT_CONFIG = 3
+EXIT_SCHEMA = 4
+EXIT_PARTIAL = 5
+
+app = typer.Typer(
+    name="boligarkiv",
+    help="Boligarkiv: arkiv over kommunenes boligsosiale planer, med signaler, søk og rapporter.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Utdataformat: table, json eller csv.")]
+SeedsOpt = Annotated[
+    Path | None, typer.Option("--seeds", help="Seeds-fil (CSV) i samme format som seeds/kommune_urls.csv.")
+]
+
+
+@dataclass
+class Context:
+    settings: Settings
+    _archive: Archive | None = None
+
+    def archive(self) -> Archive:
+        if self._archive is None:
+            try:
+                self._archive = open_archive(self.settings)
+            except SchemaError as exc:
+                fail(str(exc), EXIT_SCHEMA)
+            except SettingsError as exc:
+                fail(str(exc), EXIT_CONFIG)
+        return self._archive
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    err_console.print(f"[bold red]Feil:[/] {message}")
+    raise typer.Exit(code)
+
+
+def get_ctx(ctx: typer.Context) -> Context:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
+
+
+def read_seed_file(path: Path | None, settings: Settings) -> list[Any]:
+    try:
+        return read_seeds(path or settings.seeds)
+    except SeedsError as exc:
+        fail(str(exc), EXIT_INPUT)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"boligarkiv {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            "-d",
+            help="Datamappe (database og filarkiv). Standard: ./data eller "
+            "~/.local/share/boligarkiv; kan også settes med BOLIGARKIV_DATA_DIR.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML-fil med innstillinger ([boligarkiv]-tabell).")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Vis versjon og avslutt.")
+    ] = False,
+) -> None:
+    try:
+        settings = load_settings(config, data_dir=data_dir)
+    except SettingsError as exc:
+        fail(str(exc), EXIT_CONFIG)
+    state = Context(settings)
+    ctx.obj = state
+    ctx.call_on_close(lambda: state._archive.dispose() if state._archive else None)
+
+
+@app.command()
+def init(ctx: typer.Context, seeds: SeedsOpt = None) -> None:
+    """Opprett eller oppgrader arkivet og last inn kommunene fra seeds-filen."""
+    state = get_ctx(ctx)
+    seed_rows = read_seed_file(seeds, state.settings)
+    archive = state.archive()
+    with archive.session() as session:
+        changed = load_seeds(session, seed_rows)
+        total = session.scalar(select(func.count()).select_from(Kommune))
+    err_console.print(
+        f"Arkivet er klart i [bold]{state.settings.data_dir}[/]: {total} kommuner ({changed} nye eller endret)."
+    )
+
+
+@app.command()
+def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Vis antall rader per tabell og de siste kjøringene."""
+    archive = get_ctx(ctx).archive()
+    with archive.session() as session:
+        counts = {
+            table.name: session.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables
+        }
+        runs = [
+            {
+                "id": r.id,
+                "type": r.kind,
+                "startet": r.started_at,
+                "ferdig": r.finished_at,
+                "status": r.status,
+                "versjon": r.code_version,
+                "statistikk": r.stats,
+            }
+            for r in session.scalars(select(Run).order_by(Run.id.desc()).limit(10))
+        ]
+    if fmt is Format.json:
+        emit({"data_dir": str(archive.settings.data_dir), "tabeller": counts, "kjoringer": runs}, fmt)
+        return
+    emit([{"tabell": k, "rader": v} for k, v in counts.items()], fmt, title="Arkivet")
+    if runs:
+        emit(runs, fmt, title="Siste kjøringer")
+
+
+@app.command()
+def kommuner(
+    ctx: typer.Context,
+    fylke: Annotated[str | None, typer.Option(help="Bare kommuner i dette fylket (navn eller nummer).")] = None,
+    sok: Annotated[str | None, typer.Option("--navn", help="Bare kommuner der navnet inneholder teksten.")] = None,
+    seeds: SeedsOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List kommunene i arkivet (eller i en seeds-fil), med filter på fylke og navn."""
+    state = get_ctx(ctx)
+    if seeds is not None:
+        rows = [
+            {
+                "nummer": s.nummer,
+                "navn": s.navn,
+                "fylkesnummer": s.fylkesnummer,
+                "fylke": s.fylke,
+                "nettside": s.nettside,
+                "ekstra_urler": list(s.ekstra_urler),
+            }
+            for s in read_seed_file(seeds, state.settings)
+        ]
+    else:
+        archive = state.archive()
+        with archive.session() as session:
+            if session.scalar(select(func.count()).select_from(Kommune)) == 0:
+                load_seeds(session, read_seed_file(None, state.settings))
+            rows = [
+                {
+                    "nummer": k.nummer,
+                    "navn": k.navn,
+                    "fylkesnummer": k.fylkesnummer,
+                    "fylke": k.fylke,
+                    "nettside": k.nettside,
+                    "ekstra_urler": k.ekstra_urler,
+                }
+                for k in session.scalars(select(Kommune).order_by(Kommune.nummer))
+            ]
+    if fylke:
+        key = fylke.strip().casefold()
+        rows = [r for r in rows if (r["fylke"] or "").casefold() == key or r["fylkesnummer"] == fylke.strip()]
+        if not rows:
+            fail(f"Ingen kommuner i fylket {fylke!r}", EXIT_INPUT)
+    if sok:
+        rows = [r for r in rows if sok.casefold() in r["navn"].casefold()]
+    emit(rows, fmt, columns=["nummer", "navn", "fylke", "nettside"], title=f"{len(rows)} kommuner")
+
+
+if __name__ == "__main__":
+    app()

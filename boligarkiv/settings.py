@@ -1,0 +1,103 @@
+"""Settings from BOLIGARKIV_* environment variables, an optional TOML file and CLI overrides.
+
+Precedence (highest first): explicit overrides (CLI flags) > environment > TOML file > defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEEDS = REPO_ROOT / "seeds" / "kommune_urls.csv"
+ENV_PREFIX = "BOLIGARKIV_"
+
+
+class SettingsError(RuntimeError):
+    """A configuration problem the user must fix (bad TOML, unwritable data dir...)."""
+
+
+def _default_data_dir() -> Path:
+    # A ./data next to where the user works wins, so a checkout keeps its archive beside it;
+    # otherwise follow the XDG convention.
+    local = Path.cwd() / "data"
+    if local.is_dir():
+        return local
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "boligarkiv"
+
+
+class Settings(BaseModel):
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    es_url: str | None = None
+    seeds: Path = DEFAULT_SEEDS
+    ssb_url: str = "https://data.ssb.no/api/pxwebapi/v2"
+    user_agent_contact: str = "boligarkiv@example.org"
+    crawl_max_pages: int = 300
+    crawl_max_depth: int = 5
+    crawl_max_bytes: int = 60 * 1024 * 1024
+    crawl_concurrency_per_host: int = 2
+    crawl_concurrent_kommuner: int = 16
+    husbanken_start_url: str = "https://biblioteket.husbanken.no/"
+    write_token: str | None = None
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'boligarkiv.sqlite3'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+
+def _env_values() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in Settings.model_fields:
+        raw = os.environ.get(ENV_PREFIX + name.upper())
+        if raw is not None and raw != "":
+            values[name] = raw
+    return values
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings; `config_file` defaults to $BOLIGARKIV_CONFIG or <data_dir>/boligarkiv.toml."""
+    values: dict[str, Any] = {}
+    path = config_file or (Path(os.environ["BOLIGARKIV_CONFIG"]) if os.environ.get("BOLIGARKIV_CONFIG") else None)
+    if path is not None:
+        if not path.is_file():
+            raise SettingsError(f"Fant ikke konfigurasjonsfilen {path}")
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")).get("boligarkiv", {}))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"Ugyldig TOML i {path}: {exc}") from exc
+    values.update(_env_values())
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValueError as exc:
+        raise SettingsError(f"Ugyldige innstillinger: {exc}") from exc
+
+
+def ensure_data_dir(settings: Settings) -> Path:
+    """Create the data dir and prove it is writable, with a clear message if not."""
+    data_dir = settings.data_dir
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SettingsError(f"Datamappen {data_dir} er ikke skrivbar: {exc.strerror or exc}") from exc
+    return data_dir

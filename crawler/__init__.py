@@ -1,0 +1,1 @@
+"""Scrapy project: kommune-site and Husbanken-library spiders that archive plan documents."""

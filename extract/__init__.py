@@ -1,0 +1,1 @@
+"""Bytes to pages of text and plan metadata (PDF, HTML, DOCX, OCR)."""

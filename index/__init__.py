@@ -1,0 +1,1 @@
+"""Search backends (embedded SQLite FTS5 and Elasticsearch) behind one query language."""

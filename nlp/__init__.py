@@ -1,0 +1,1 @@
+"""Norwegian analysis: lemmas (nb and nn), signal lexicon and matcher, negation, entities, scores."""

@@ -1,0 +1,1 @@
+"""Per-kommune signal reports, the national screening table and map, exports."""

@@ -1,0 +1,1 @@
+"""FastAPI web app: search, kommune pages, documents, screening, feeds and the JSON API."""
