@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from boligarkiv import __version__
 from boligarkiv.db import Archive, SchemaError, open_archive
-from boligarkiv.models import Base, Kommune, Run
+from boligarkiv.models import Base, Coverage, Document, Fetch, Kommune, Run
 from boligarkiv.output import Format, emit, err_console
 from boligarkiv.seeds import SeedsError, load_seeds, read_seeds
 from boligarkiv.settings import Settings, SettingsError, load_settings
@@ -198,6 +198,153 @@ def kommuner(
     if sok:
         rows = [r for r in rows if sok.casefold() in r["navn"].casefold()]
     emit(rows, fmt, columns=["nummer", "navn", "fylke", "nettside"], title=f"{len(rows)} kommuner")
+
+
+@app.command()
+def crawl(
+    ctx: typer.Context,
+    seeds: SeedsOpt = None,
+    kommune: Annotated[
+        list[str] | None, typer.Option("--kommune", "-k", help="Kommunenummer eller navn (kan gjentas).")
+    ] = None,
+    max_pages: Annotated[int | None, typer.Option(help="Sidebudsjett per kommune.")] = None,
+    max_depth: Annotated[int | None, typer.Option(help="Største lenkedybde fra startsiden.")] = None,
+    husbanken: Annotated[bool, typer.Option("--husbanken", help="Gå også gjennom Husbankens bibliotek.")] = False,
+    husbanken_url: Annotated[str | None, typer.Option(help="Start-URL for Husbankens bibliotek.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis Scrapy-logg.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Gå gjennom kommunenes nettsteder og arkiver plandokumenter (høflig og inkrementelt)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from boligarkiv.seeds import select_seeds
+    from crawler.runner import CrawlOptions, run_crawl
+
+    state = get_ctx(ctx)
+    s = state.settings
+    all_seeds = read_seed_file(seeds, s)
+    try:
+        chosen = select_seeds(all_seeds, kommune)
+    except SeedsError as exc:
+        fail(str(exc), EXIT_INPUT)
+    archive = state.archive()
+    with archive.session() as session:
+        load_seeds(session, chosen)
+    opts = CrawlOptions(
+        max_pages=max_pages or s.crawl_max_pages,
+        max_depth=max_depth or s.crawl_max_depth,
+        delay=s.crawl_delay,
+        per_host=s.crawl_concurrency_per_host,
+        max_bytes=s.crawl_max_bytes,
+        contact=s.user_agent_contact,
+        log_level="INFO" if verbose else "WARNING",
+        husbanken_url=(husbanken_url or s.husbanken_start_url) if (husbanken or husbanken_url) else None,
+    )
+    counts = {"page": 0, "document": 0, "not_modified": 0, "error": 0, "skipped": 0}
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=fmt is Format.json,
+    ) as progress:
+        task = progress.add_task("Crawler …")
+
+        def on_item(what: str, item: dict[str, Any]) -> None:
+            counts[what] = counts.get(what, 0) + 1
+            progress.update(
+                task,
+                description=(
+                    f"{len(chosen)} kommuner · {counts['page']} sider · {counts['document']} nye/endrede dokumenter · "
+                    f"{counts['not_modified']} uendret · {counts['error']} feil"
+                ),
+            )
+
+        result = run_crawl(archive, chosen, opts, on_item=on_item)
+    with archive.session() as session:
+        ledger = [
+            {
+                "kommune": c.kommune_nummer,
+                "sider": c.pages_seen,
+                "dokumenter": c.documents_found,
+                "nye": c.new_documents,
+                "uendret": c.not_modified,
+                "robots": c.robots_blocked,
+                "feil": c.errors,
+                "budsjett_brukt_opp": c.budget_exhausted,
+                "grunn": c.reason,
+            }
+            for c in session.scalars(
+                select(Coverage).where(Coverage.run_id == result["run_id"]).order_by(Coverage.kommune_nummer)
+            )
+        ]
+    if fmt is Format.json:
+        emit({"kjoring": result, "dekning": ledger}, fmt)
+    else:
+        emit(ledger, fmt, title=f"Dekning, kjøring {result['run_id']}")
+        err_console.print(
+            f"Ferdig: {result['pages']} sider, {result['new_documents']} nye dokumenter, "
+            f"{result['not_modified']} uendret, {result['errors']} feil."
+        )
+    if not result["status"].startswith("ok"):
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def document_rows(archive: Archive, kommuner: list[str] | None) -> list[dict[str, Any]]:
+    with archive.session() as session:
+        q = select(Document).order_by(Document.kommune_nummer, Document.first_seen)
+        if kommuner:
+            nums = [k for k in kommuner if k.isdigit()]
+            names = [k.casefold() for k in kommuner if not k.isdigit()]
+            if names:
+                nums += [k.nummer for k in session.scalars(select(Kommune)) if k.navn.casefold() in names]
+            q = q.where(Document.kommune_nummer.in_(nums))
+        docs = list(session.scalars(q))
+        fetches: dict[str, list[dict[str, Any]]] = {}
+        for f in session.scalars(
+            select(Fetch).where(Fetch.sha256.in_([d.sha256 for d in docs])).order_by(Fetch.fetched_at)
+        ):
+            fetches.setdefault(f.sha256 or "", []).append(
+                {"url": f.url, "status": f.status, "fetched_at": f.fetched_at, "not_modified": f.not_modified}
+            )
+        return [
+            {
+                "sha256": d.sha256,
+                "kommune": d.kommune_nummer,
+                "content_type": d.mime,
+                "size": d.size,
+                "first_seen": d.first_seen,
+                "previous_sha256": d.previous_sha256,
+                "urls": sorted({f["url"] for f in fetches.get(d.sha256, [])}),
+                "fetches": fetches.get(d.sha256, []),
+                "doc_type": d.doc_type,
+                "title": d.title,
+                "language": d.language,
+                "period_start": d.period_start,
+                "period_end": d.period_end,
+                "adopted_date": d.adopted_date,
+            }
+            for d in docs
+        ]
+
+
+@app.command()
+def documents(
+    ctx: typer.Context,
+    kommune: Annotated[list[str] | None, typer.Option("--kommune", "-k", help="Kommunenummer eller navn.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List arkiverte dokumenter med alle URL-er de er hentet fra."""
+    rows = document_rows(get_ctx(ctx).archive(), kommune)
+    if fmt is Format.table:
+        rows = [{**r, "sha256": r["sha256"][:12], "urls": len(r["urls"])} for r in rows]
+    emit(
+        rows,
+        fmt,
+        columns=["sha256", "kommune", "content_type", "size", "doc_type", "title", "urls"],
+        title=f"{len(rows)} dokumenter",
+    )
 
 
 if __name__ == "__main__":

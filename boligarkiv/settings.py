@@ -43,7 +43,7 @@ class Settings(BaseModel):
     crawl_max_depth: int = 5
     crawl_max_bytes: int = 60 * 1024 * 1024
     crawl_concurrency_per_host: int = 2
-    crawl_concurrent_kommuner: int = 16
+    crawl_delay: float = 1.0
     husbanken_start_url: str = "https://biblioteket.husbanken.no/"
     write_token: str | None = None
 

@@ -1,0 +1,139 @@
+"""Run the spiders in-process with Scrapy's CrawlerProcess, writing into the archive.
+
+Scrapy's reactor can start once per process, so a crawl is one process: the CLI runs it directly and
+tests run the CLI as a subprocess.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from boligarkiv import __version__
+from boligarkiv.db import Archive
+from boligarkiv.models import Fetch
+from boligarkiv.seeds import Seed
+from crawler.pipeline import finish_run, start_run
+
+CRAWLER_VERSION = f"crawler-{__version__}.1"
+
+
+@dataclass
+class CrawlOptions:
+    max_pages: int = 300
+    max_depth: int = 5
+    max_documents: int = 80
+    delay: float = 1.0
+    per_host: int = 2
+    concurrent: int = 32
+    max_bytes: int = 60 * 1024 * 1024
+    timeout: float = 60.0
+    contact: str = "boligarkiv@example.org"
+    husbanken_url: str | None = None
+    log_level: str = "WARNING"
+
+
+def known_documents(archive: Archive) -> dict[str, dict[str, Any]]:
+    """url -> validators of the latest archived copy, for conditional GET."""
+    known: dict[str, dict[str, Any]] = {}
+    with archive.session() as session:
+        rows = session.execute(
+            select(Fetch.url, Fetch.etag, Fetch.last_modified, Fetch.sha256)
+            .where(Fetch.sha256.is_not(None))
+            .order_by(Fetch.fetched_at)
+        )
+        for url, etag, last_modified, sha in rows:
+            if archive.blobs.exists(sha):
+                known[url] = {"etag": etag, "last_modified": last_modified, "sha256": sha}
+    return known
+
+
+def scrapy_settings(opts: CrawlOptions) -> dict[str, Any]:
+    return {
+        "BOT_NAME": "boligarkiv",
+        "USER_AGENT": f"Boligarkiv/{__version__} (arkiv over boligsosiale planer; kontakt: {opts.contact})",
+        "ROBOTSTXT_OBEY": True,
+        "CONCURRENT_REQUESTS": opts.concurrent,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": opts.per_host,
+        "DOWNLOAD_DELAY": opts.delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": max(opts.delay, 0.0),
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(opts.per_host),
+        "DOWNLOAD_TIMEOUT": opts.timeout,
+        "DOWNLOAD_MAXSIZE": opts.max_bytes,
+        "DOWNLOAD_WARNSIZE": opts.max_bytes // 2,
+        "RETRY_TIMES": 2,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
+        "RETRY_AFTER_MAX": 120.0,
+        "REDIRECT_MAX_TIMES": 6,
+        "DEPTH_LIMIT": 0,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": opts.log_level,
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.ScopeGuardMiddleware": 50,
+            "crawler.middlewares.BudgetMiddleware": 60,
+            "crawler.middlewares.RetryAfterMiddleware": 560,
+        },
+        "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 300},
+    }
+
+
+def run_crawl(
+    archive: Archive,
+    seeds: list[Seed],
+    opts: CrawlOptions,
+    on_item: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.husbanken import HusbankenSpider
+    from crawler.spiders.kommune import KommuneSpider
+
+    run_id = start_run(
+        archive,
+        "crawl",
+        CRAWLER_VERSION,
+        {"kommuner": [s.nummer for s in seeds], "max_pages": opts.max_pages, "husbanken": opts.husbanken_url},
+    )
+    counts: dict[str, int] = {"pages": 0, "documents": 0, "new_documents": 0, "not_modified": 0, "errors": 0}
+    known = known_documents(archive)
+    process = CrawlerProcess({**scrapy_settings(opts), "LOG_INSTALL_ROOT_HANDLER": opts.log_level != "WARNING"})
+    if opts.log_level == "WARNING":
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
+    common = {"archive": archive, "run_id": run_id, "on_item": on_item, "counts": counts}
+    spiders: list[Any] = []
+    if seeds:
+        crawler = process.create_crawler(KommuneSpider)
+        spiders.append(crawler)
+        process.crawl(
+            crawler,
+            seeds=seeds,
+            known=known,
+            max_pages=opts.max_pages,
+            max_depth=opts.max_depth,
+            max_documents=opts.max_documents,
+            **common,
+        )
+    if opts.husbanken_url:
+        hb = process.create_crawler(HusbankenSpider)
+        spiders.append(hb)
+        process.crawl(hb, start_url=opts.husbanken_url, known=known, max_pages=opts.max_pages, **common)
+    status = "ok"
+    try:
+        process.start()
+    except BaseException as exc:
+        finish_run(archive, run_id, "failed", counts, error=repr(exc))
+        raise
+    for c in spiders:
+        reason = (c.stats.get_value("finish_reason") if c.stats else None) or "finished"
+        if reason != "finished":
+            status = f"stopped:{reason}"
+    finish_run(archive, run_id, status, {**counts, "run_id": run_id})
+    return {**counts, "run_id": run_id, "status": status}

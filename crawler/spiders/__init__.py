@@ -1,0 +1,1 @@
+"""Spiders: kommune websites and the Husbanken library."""

@@ -1,0 +1,306 @@
+"""The kommune spider: best-first over each kommune's own site, archiving plan documents.
+
+Requests carry `kommune` in meta; the per-kommune state decides scope, budgets and the ledger. Documents
+are recognised from the bytes (magic numbers) and headers, so download handlers such as
+`/handlers/fil.ashx?id=123` work; URL suffixes only decide whether a link is worth a download at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from boligarkiv.seeds import Seed
+from crawler import scoring
+from crawler.scope import may_enter, netloc
+from crawler.sniff import DOC_MIMES, looks_like_document_type, sniff
+from crawler.state import KommuneState
+
+MAX_QUERY_VARIANTS = 3  # pages per path that differ only in their query string (calendars, search)
+
+
+def _error_kind(failure: Failure) -> str:
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    name = type(exc).__name__
+    if "DataLoss" in name or "PotentialDataLoss" in name:
+        return "truncated"
+    if "Timeout" in name:
+        return "timeout"
+    if "DNS" in name or "Lookup" in name:
+        return "dns"
+    if "ConnectionRefused" in name or "Connect" in name:
+        return "connection"
+    return name.lower()
+
+
+class KommuneSpider(scrapy.Spider):
+    name = "kommune"
+
+    def __init__(
+        self,
+        seeds: list[Seed],
+        known: dict[str, dict[str, Any]] | None = None,
+        max_pages: int = 300,
+        max_depth: int = 5,
+        max_documents: int = 80,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.seeds = seeds
+        self.states: dict[str, KommuneState] = {s.nummer: KommuneState.from_seed(s) for s in seeds}
+        self.known = known or {}  # url -> {etag, last_modified, sha256} from the archive, for conditional GET
+        self.max_pages = max_pages
+        self.max_depth = max_depth
+        self.max_documents = max_documents
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> KommuneSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        return spider
+
+    # --- requests -------------------------------------------------------------------------------------
+    def make(
+        self,
+        url: str,
+        nummer: str,
+        *,
+        kind: str,
+        depth: int,
+        score: float,
+        anchor: str = "",
+        referrer: str | None = None,
+        start: bool = False,
+        **meta: Any,
+    ) -> scrapy.Request:
+        headers: dict[str, str] = {}
+        handle = [304] if kind == "doc" else []
+        if kind == "doc" and url in self.known:
+            k = self.known[url]
+            if k.get("etag"):
+                headers["If-None-Match"] = k["etag"]
+            if k.get("last_modified"):
+                headers["If-Modified-Since"] = k["last_modified"]
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            headers=headers,
+            priority=int(score * 10) - depth * 5 + (1000 if start else 0),
+            meta={
+                "kommune": nummer,
+                "kind": kind,
+                "depth": depth,
+                "score": score,
+                "anchor": anchor[:300],
+                "referrer": referrer,
+                "start": start,
+                "download_slot": netloc(url),
+                "handle_httpstatus_list": handle,
+                **meta,
+            },
+        )
+
+    async def start(self) -> AsyncIterator[Any]:
+        for seed in self.seeds:
+            for url in seed.start_urls:
+                yield self.make(url, seed.nummer, kind="page", depth=0, score=10, start=True)
+                root = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+                yield self.make(
+                    root + "/sitemap.xml",
+                    seed.nummer,
+                    kind="sitemap",
+                    depth=1,
+                    score=5,
+                    handle_httpstatus_list=[404, 410, 403],
+                )
+
+    # --- early stop: a page link that turns out to be an irrelevant document ---------------------------
+    def on_headers(self, headers: Any, body_length: int, request: scrapy.Request, spider: Any) -> None:
+        if request.meta.get("kind") != "page" or request.meta.get("start"):
+            return
+        ctype = (headers.get(b"Content-Type") or b"").decode("latin-1")
+        if looks_like_document_type(ctype) and request.meta.get("score", 0) < scoring.DOC_THRESHOLD:
+            raise StopDownload(fail=False)
+
+    # --- responses ------------------------------------------------------------------------------------
+    def parse(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        nummer = meta["kommune"]
+        state = self.states[nummer]
+        if meta.get("start"):
+            state.start_ok = True
+            # A start URL that redirected to another host makes that host the kommune's site too.
+            state.allowed_hosts.add(netloc(response.url))
+        if meta["kind"] == "sitemap":
+            yield from self.parse_sitemap(response, state)
+            return
+        if response.status == 304:
+            state.not_modified += 1
+            state.documents_found += 1
+            yield self.record(response, "not_modified", sha256=self.known.get(response.request.url, {}).get("sha256"))
+            return
+        if "download_stopped" in response.flags:
+            state.skipped_documents += 1
+            yield self.record(response, "skipped", error="irrelevant_document_type")
+            return
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        kind = sniff(response.body, ctype)
+        if kind in ("pdf", "docx", "doc", "odt"):
+            if meta["kind"] == "page" and meta.get("score", 0) < scoring.DOC_THRESHOLD and not meta.get("start"):
+                state.skipped_documents += 1
+                yield self.record(response, "skipped", error="irrelevant_document")
+                return
+            state.documents_found += 1
+            yield self.record(response, "document", body=response.body, mime=DOC_MIMES[kind])
+            return
+        if kind != "html":
+            yield self.record(response, "skipped", error=f"unsupported_type:{ctype.split(';')[0] or 'unknown'}")
+            return
+        state.pages_seen += 1
+        yield from self.parse_page(response, state)
+
+    def parse_sitemap(self, response: Response, state: KommuneState) -> Iterator[Any]:
+        if response.status != 200:
+            return
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception:
+            state.errors["bad_sitemap"] += 1
+            return
+        yield self.record(response, "page")
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            if not loc or not state.in_site(loc):
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self.make(loc, state.seed.nummer, kind="sitemap", depth=1, score=5)
+                continue
+            score = scoring.link_score(loc, "")
+            yield from self.follow(loc, "", state, depth=1, score=score, referrer=response.url)
+
+    def parse_page(self, response: Response, state: KommuneState) -> Iterator[Any]:
+        depth = response.meta["depth"]
+        title = " ".join(response.css("title::text, h1::text").getall())
+        page_score = scoring.text_score(title)
+        yield self.record(response, "page", title=title.strip()[:300])
+        if scoring.text_score(title) >= scoring.STRONG_SCORE + scoring.PLANISH_SCORE and len(response.body) > 20_000:
+            # A plan published as a web page rather than a file.
+            state.documents_found += 1
+            yield self.record(response, "document", body=response.body, mime="text/html")
+        if depth >= self.max_depth + 1:
+            return
+        seen: set[str] = set()
+        for a in response.css("a[href]"):
+            href = (a.attrib.get("href") or "").strip()
+            if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+                continue
+            url = urljoin(response.url, href).split("#")[0]
+            if url in seen:
+                continue
+            seen.add(url)
+            anchor = " ".join(" ".join(a.css("::text").getall()).split())
+            score = scoring.link_score(url, anchor, page_score)
+            yield from self.follow(url, anchor, state, depth=depth + 1, score=score, referrer=response.url)
+
+    def follow(
+        self, url: str, anchor: str, state: KommuneState, *, depth: int, score: float, referrer: str
+    ) -> Iterator[scrapy.Request]:
+        if scoring.should_skip(url) or not may_enter(url, state.private):
+            return
+        is_doc = scoring.looks_like_document(url)
+        if is_doc:
+            if score < scoring.DOC_THRESHOLD:
+                return
+            if not state.in_site(url):
+                # A document host the kommune's own pages link to for downloads (custompublish, innsyn...).
+                state.doc_hosts.add(netloc(url))
+            yield self.make(
+                url, state.seed.nummer, kind="doc", depth=depth, score=score + 2, anchor=anchor, referrer=referrer
+            )
+            return
+        if not state.in_site(url) or depth > self.max_depth:
+            return
+        key = scoring.trap_key(url)
+        if urlsplit(url).query:
+            state.trap_counts[key] += 1
+            if state.trap_counts[key] > MAX_QUERY_VARIANTS:
+                return
+        yield self.make(url, state.seed.nummer, kind="page", depth=depth, score=score, anchor=anchor, referrer=referrer)
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        meta = request.meta
+        state = self.states.get(meta.get("kommune", ""))
+        if state is None:
+            return
+        exc = failure.value
+        if isinstance(exc, IgnoreRequest) and not isinstance(exc, HttpError):
+            message = str(exc)
+            if "robots.txt" in message:
+                state.robots_blocked += 1
+                if meta.get("start"):
+                    state.start_robots_blocked += 1
+                kind = "robots_disallow"
+            elif "budget" in message:
+                kind = "budget"
+            else:
+                kind = "ignored"
+            if kind != "budget":
+                yield self.record_request(request, "error", error=kind)
+            return
+        if meta.get("kind") == "sitemap":
+            return
+        kind = _error_kind(failure)
+        state.errors[kind] += 1
+        if meta.get("start"):
+            state.start_failures += 1
+        status = exc.response.status if isinstance(exc, HttpError) else None
+        yield self.record_request(request, "error", error=kind, status=status)
+
+    # --- items ----------------------------------------------------------------------------------------
+    def record(self, response: Response, what: str, **extra: Any) -> dict[str, Any]:
+        meta = response.meta
+        redirects = meta.get("redirect_urls") or []
+        item = {
+            "what": what,
+            "kommune": meta["kommune"],
+            "url": redirects[0] if redirects else response.url,
+            "final_url": response.url,
+            "status": response.status,
+            "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1")[:200] or None,
+            "etag": response.headers.get(b"ETag", b"").decode("latin-1") or None,
+            "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1") or None,
+            "referrer": meta.get("referrer"),
+            "anchor": meta.get("anchor") or None,
+        }
+        item.update(extra)
+        return item
+
+    def record_request(self, request: scrapy.Request, what: str, **extra: Any) -> dict[str, Any]:
+        meta = request.meta
+        item = {
+            "what": what,
+            "kommune": meta["kommune"],
+            "url": request.url,
+            "final_url": None,
+            "status": None,
+            "content_type": None,
+            "etag": None,
+            "last_modified": None,
+            "referrer": meta.get("referrer"),
+            "anchor": meta.get("anchor") or None,
+        }
+        item.update(extra)
+        return item

@@ -1,0 +1,58 @@
+"""Per-kommune crawl state shared by the spider, the middlewares and the archive pipeline."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from boligarkiv.seeds import Seed
+from crawler.scope import is_private_host, netloc, site_aliases
+
+
+@dataclass
+class KommuneState:
+    seed: Seed
+    private: bool
+    allowed_hosts: set[str] = field(default_factory=set)
+    doc_hosts: set[str] = field(default_factory=set)
+    pages_requested: int = 0
+    pages_seen: int = 0
+    documents_requested: int = 0
+    documents_found: int = 0
+    new_documents: int = 0
+    not_modified: int = 0
+    skipped_documents: int = 0
+    robots_blocked: int = 0
+    budget_exhausted: bool = False
+    start_failures: int = 0
+    start_robots_blocked: int = 0
+    start_ok: bool = False
+    errors: Counter[str] = field(default_factory=Counter)
+    trap_counts: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def from_seed(cls, seed: Seed) -> KommuneState:
+        hosts: set[str] = set()
+        for url in seed.start_urls:
+            hosts |= site_aliases(url)
+        return cls(seed=seed, private=any(is_private_host(u) for u in seed.start_urls), allowed_hosts=hosts)
+
+    def in_site(self, url: str) -> bool:
+        return netloc(url) in self.allowed_hosts
+
+    def may_fetch(self, url: str) -> bool:
+        n = netloc(url)
+        return n in self.allowed_hosts or n in self.doc_hosts
+
+    def reason(self) -> str | None:
+        """Why no document was found, for the coverage ledger; None when documents were found."""
+        if self.documents_found:
+            return None
+        n_starts = len(self.seed.start_urls)
+        if not self.start_ok and self.start_robots_blocked >= n_starts:
+            return "robots_disallow"
+        if not self.start_ok and self.start_failures:
+            return "site_unreachable"
+        if self.budget_exhausted:
+            return "budget_exhausted"
+        return "nothing_relevant"

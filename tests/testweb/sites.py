@@ -1,0 +1,347 @@
+"""Generate kommune-like sites with the shapes real Norwegian municipal sites have, plus ground truth.
+
+A site is a map from path (with query) to a Resource, and may have dynamic routes (an endless calendar).
+Shapes: plans on a listing page; plans nested two or three topic levels down; download handlers without
+`.pdf`; redirects (an alias host that 301s to the canonical one, moved pages); a sitemap-only site; Nynorsk
+sites. Features mixed in: duplicate URLs for one PDF, an endless calendar and search, robots.txt disallows,
+404/500, 429 with Retry-After, slow pages, a truncated download, a document host on another port, links to
+public sites that must never be requested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .texts import PLAN_KINDS, DocSpec, plan_title, render_document
+
+SHAPES = ("listing", "nested", "handler", "redirect", "sitemap", "nynorsk")
+
+
+@dataclass
+class Resource:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    truncate: bool = False  # announce the full length, send half, close: a truncated download
+    retry_after_once: int | None = None  # first request answers 429 with Retry-After
+    conditional: bool = True  # supports ETag / Last-Modified
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+@dataclass
+class Site:
+    key: str
+    kommune_nummer: str
+    kommune_navn: str
+    shape: str
+    language: str
+    resources: dict[str, Resource] = field(default_factory=dict)
+    dynamic: list[tuple[str, Callable[[str], Resource]]] = field(default_factory=list)
+    robots: str = "User-agent: *\nDisallow:\n"
+    plans: dict[str, str] = field(default_factory=dict)  # sha256 -> title (ground truth: findable plans)
+    forbidden_plans: dict[str, str] = field(default_factory=dict)  # plan-like docs behind robots rules
+    disallowed_prefixes: list[str] = field(default_factory=list)
+    alias: bool = False  # the seed URL is an alias host that redirects every path here
+    doc_host: bool = False  # some documents live on a separate document host
+    doc_host_resources: dict[str, Resource] = field(default_factory=dict)
+    down: bool = False
+    features: set[str] = field(default_factory=set)
+    real_pages: set[str] = field(default_factory=set)  # HTML pages a good crawl should visit
+
+    def lookup(self, path: str) -> Resource | None:
+        if path in self.resources:
+            return self.resources[path]
+        for prefix, make in self.dynamic:
+            if path.startswith(prefix):
+                return make(path)
+        return None
+
+
+def page(title: str, body_html: str, lang: str = "nb") -> Resource:
+    doc = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f'<body><header><nav><a href="/">Forside</a> <a href="/kontakt">Kontakt oss</a> '
+        f'<a href="/kalender">Kalender</a> <a href="/sok?q=">Søk</a> '
+        f'<a href="https://www.regjeringen.no/no/tema/">Regjeringen</a></nav></header>'
+        f"<main><h1>{html.escape(title)}</h1>{body_html}</main>"
+        f'<footer><a href="https://www.facebook.com/kommune">Facebook</a> '
+        f'<a href="mailto:postmottak@kommune.no">E-post</a></footer></body></html>'
+    )
+    return Resource(doc.encode("utf-8"))
+
+
+def links(items: list[tuple[str, str]]) -> str:
+    return "<ul>" + "".join(f'<li><a href="{html.escape(h)}">{html.escape(t)}</a></li>' for h, t in items) + "</ul>"
+
+
+def calendar(prefix: str) -> Callable[[str], Resource]:
+    """An endless calendar: every month links to the next and previous month and to day views."""
+
+    def make(path: str) -> Resource:
+        import re
+
+        m = re.search(r"month=(\d{4})-(\d{2})", path)
+        y, mo = (int(m.group(1)), int(m.group(2))) if m else (2026, 1)
+        nxt = (y + (mo == 12), mo % 12 + 1)
+        prv = (y - (mo == 1), (mo - 2) % 12 + 1)
+        items = [
+            (f"{prefix}?month={nxt[0]}-{nxt[1]:02d}", "Neste måned"),
+            (f"{prefix}?month={prv[0]}-{prv[1]:02d}", "Forrige måned"),
+        ] + [(f"{prefix}?month={y}-{mo:02d}&day={d}", f"{d}. arrangement") for d in range(1, 6)]
+        return page(f"Kalender {y}-{mo:02d}", links(items))
+
+    return make
+
+
+def search(prefix: str) -> Callable[[str], Resource]:
+    def make(path: str) -> Resource:
+        n = len(path)
+        return page("Søk", links([(f"{prefix}?q=plan&page={n + i}", f"Treff side {n + i}") for i in range(3)]))
+
+    return make
+
+
+NON_PLANS = [
+    ("budsjett", "Årsbudsjett {y} og økonomiplan"),
+    ("referat", "Protokoll kommunestyret {y}"),
+    ("brosjyre", "Sommeraktiviteter {y}"),
+    ("meny", "Meny sykehjemmet uke 12"),
+    ("budsjett", "Reguleringsplan for Storgata – planbeskrivelse"),
+]
+
+
+def build_site(index: int, nummer: str, navn: str, seed: int = 7) -> Site:
+    rng = random.Random(f"{seed}:{index}")
+    shape = SHAPES[index % len(SHAPES)]
+    language = "nn" if shape == "nynorsk" or index % 11 == 7 else "nb"
+    site = Site(key=f"site{index:03d}", kommune_nummer=nummer, kommune_navn=navn, shape=shape, language=language)
+    feats = site.features
+    if index % 3 == 0:
+        feats.add("duplicates")
+    if index % 4 == 1:
+        feats.add("calendar")
+    if index % 5 == 2:
+        feats.add("robots")
+    if index % 4 == 3:
+        feats.add("errors")
+    if index % 7 == 4:
+        feats.add("doc_host")
+    if shape == "redirect":
+        site.alias = True
+
+    # Documents: one to three plans of different kinds, and a few non-plans.
+    year = rng.randint(2016, 2023)
+    kinds = ["boligsosial_handlingsplan", *rng.sample(["boligplan", "samfunnsdel"], k=rng.randint(0, 2))]
+    docs: list[DocSpec] = []
+    for k, kind in enumerate(kinds):
+        period = (year + k, year + k + 4)
+        docs.append(
+            DocSpec(
+                f"{site.key}-plan{k}",
+                plan_title(kind, language, navn, period),
+                kind,
+                language,
+                True,
+                navn,
+                period,
+                pages=rng.randint(2, 5),
+            )
+        )
+    for k, (kind, title) in enumerate(rng.sample(NON_PLANS, k=3)):
+        docs.append(DocSpec(f"{site.key}-other{k}", title.format(y=year + 1), kind, "nb", False, navn, None, pages=2))
+    blobs = {d.key: render_document(d, seed) for d in docs}
+    for d in docs:
+        if d.kind in PLAN_KINDS:
+            site.plans[hashlib.sha256(blobs[d.key]).hexdigest()] = d.title
+
+    nn = language == "nn"
+    plans_label = "Planar og strategiar" if nn else "Planer og strategier"
+    home_links: list[tuple[str, str]] = [
+        ("/nyheter/brannovelse", "Nyhet: Brannøvelse på rådhuset"),
+        ("/tjenester/skole-og-barnehage", "Skole og barnehage" if not nn else "Skule og barnehage"),
+        ("/tjenester/vann-og-avlop", "Vatn og avløp" if nn else "Vann og avløp"),
+        ("/kontakt", "Kontakt"),
+    ]
+    resources = site.resources
+    doc_links: list[tuple[str, str]] = []
+
+    def add_doc(d: DocSpec, path: str, content_type: str = "application/pdf", host: str = "main") -> str:
+        res = Resource(
+            blobs[d.key], content_type=content_type, headers={"Last-Modified": "Tue, 02 Jan 2024 10:00:00 GMT"}
+        )
+        if host == "doc":
+            site.doc_host_resources[path] = res
+            return "DOCHOST" + path
+        resources[path] = res
+        return path
+
+    # Where documents live and how they are linked, by shape.
+    for n, d in enumerate(docs):
+        slug = d.title.lower().replace(" ", "-").replace("–", "-")
+        if shape == "handler":
+            ctype = "application/octet-stream" if n % 2 else "application/pdf"
+            href = add_doc(d, f"/handlers/fil.ashx?id={1000 + n}", ctype)
+            label = f"{d.title} (PDF)"
+        elif "doc_host" in feats and d.is_plan and n == 0:
+            site.doc_host = True
+            href = add_doc(d, f"/kommune/dokumenter/getfile.aspx?fileid={4711 + index}", host="doc")
+            label = d.title
+        else:
+            href = add_doc(d, f"/globalassets/dokumenter/{slug}.pdf")
+            label = d.title
+        doc_links.append((href, label))
+        if "duplicates" in feats and d.is_plan:
+            # The same file under other URLs: a print link and a legacy path.
+            dup = add_doc(d, f"/dokumentarkiv/{index}-{n}/last-ned")
+            doc_links.append((dup, "Last ned"))
+            resources[f"/arkiv/{slug}.pdf"] = resources[dup]
+            doc_links.append((f"/arkiv/{slug}.pdf", f"{d.title} (arkivkopi)"))
+
+    # Pages per shape.
+    if shape in ("listing", "nynorsk", "handler", "redirect"):
+        listing = "/planar-og-strategiar" if nn else "/politikk/planer-og-strategier"
+        if shape == "redirect":
+            listing = "/nb/politikk/planer-og-strategier"
+            resources["/planer"] = Resource(b"", status=301, headers={"Location": listing})
+            home_links.append(("/planer", plans_label))
+        else:
+            home_links.append((listing, plans_label))
+        resources[listing] = page(
+            plans_label,
+            "<p>Her finn du vedtekne planar.</p>" if nn else "<p>Her finner du vedtatte planer.</p>" + "",
+            language,
+        )
+        resources[listing] = page(plans_label, links(doc_links), language)
+        site.real_pages.add(listing)
+    elif shape == "nested":
+        l1, l2, l3 = "/tjenester", "/tjenester/bolig-og-eiendom", "/tjenester/bolig-og-eiendom/boligsosialt-arbeid"
+        home_links.append((l1, "Tjenester"))
+        resources[l1] = page("Tjenester", links([(l2, "Bolig og eiendom"), ("/tjenester/helse", "Helse og omsorg")]))
+        resources["/tjenester/helse"] = page("Helse og omsorg", "<p>Informasjon om helsetjenester.</p>")
+        resources[l2] = page(
+            "Bolig og eiendom",
+            links([(l3, "Boligsosialt arbeid"), ("/tjenester/bolig-og-eiendom/eiendomsskatt", "Eiendomsskatt")]),
+        )
+        resources["/tjenester/bolig-og-eiendom/eiendomsskatt"] = page("Eiendomsskatt", "<p>Satser.</p>")
+        resources[l3] = page(
+            "Boligsosialt arbeid", "<p>Kommunens planer for boligsosialt arbeid:</p>" + links(doc_links)
+        )
+        site.real_pages.update({l1, l2, l3})
+    elif shape == "sitemap":
+        # Nothing relevant is linked from the home page: only the sitemap leads to the plans.
+        entries = []
+        for n, (href, label) in enumerate(doc_links):
+            p = f"/dokumentarkiv/dokument-{n}"
+            resources[p] = page(label, f"<p>Dokument.</p>{links([(href, 'Last ned dokumentet')])}")
+            entries.append(p)
+            site.real_pages.add(p)
+        entries += ["/nyheter/brannovelse", "/kontakt"]
+        resources["/sitemap.xml"] = Resource(
+            (
+                "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                + "".join(f"<url><loc>SITEROOT{e}</loc></url>" for e in entries)
+                + "</urlset>"
+            ).encode(),
+            content_type="application/xml",
+        )
+
+    if "calendar" in feats:
+        site.dynamic.append(("/kalender", calendar("/kalender")))
+        site.dynamic.append(("/sok", search("/sok")))
+        home_links.insert(0, ("/kalender?month=2026-11", "Hva skjer? Kalender"))
+    else:
+        resources["/kalender"] = page("Kalender", "<p>Ingen arrangementer.</p>")
+        resources["/sok"] = page("Søk", "<p>Skriv inn et søkeord.</p>")
+    if "robots" in feats:
+        secret = DocSpec(
+            f"{site.key}-utkast",
+            f"Utkast boligsosial handlingsplan for {navn}",
+            "boligsosial_handlingsplan",
+            language,
+            True,
+            navn,
+            (2025, 2029),
+        )
+        data = render_document(secret, seed)
+        resources["/intern/utkast-boligsosial-handlingsplan.pdf"] = Resource(data, content_type="application/pdf")
+        resources["/intern/planer"] = page(
+            "Interne planer",
+            links([("/intern/utkast-boligsosial-handlingsplan.pdf", "Utkast boligsosial handlingsplan")]),
+        )
+        site.forbidden_plans[hashlib.sha256(data).hexdigest()] = secret.title
+        site.robots = "User-agent: *\nDisallow: /intern/\nDisallow: /sok\n"
+        site.disallowed_prefixes = ["/intern/", "/sok"]
+        home_links.append(("/intern/planer", "Interne planer og strategier (bolig)"))
+    if "errors" in feats:
+        home_links += [
+            ("/tjenester/bolig/gammel-side", "Boligplan (gammel lenke)"),
+            ("/tjenester/bolig/feil", "Boligkontoret"),
+            ("/tjenester/bolig/treg", "Bolig – treg side"),
+            ("/tjenester/bolig/travel", "Bolig og bustad – populær side"),
+        ]
+        resources["/tjenester/bolig/feil"] = Resource(b"Internal Server Error", content_type="text/plain", status=500)
+        slow = page("Bolig", "<p>Informasjon om bolig.</p>")
+        slow.delay = 1.5
+        resources["/tjenester/bolig/treg"] = slow
+        busy = page("Bolig og bustad", "<p>Populær side.</p>")
+        busy.retry_after_once = 1
+        resources["/tjenester/bolig/travel"] = busy
+        site.real_pages.update({"/tjenester/bolig/treg", "/tjenester/bolig/travel"})
+        broken = render_document(
+            DocSpec(f"{site.key}-brudd", "Boligpolitisk temahefte", "brosjyre", "nb", False, navn), seed
+        )
+        resources["/globalassets/dokumenter/boligpolitisk-temahefte.pdf"] = Resource(
+            broken, content_type="application/pdf", truncate=True
+        )
+        home_links.append(("/globalassets/dokumenter/boligpolitisk-temahefte.pdf", "Boligpolitisk temahefte (PDF)"))
+
+    # Links to other kommuner and public sites: out of scope, must never be requested.
+    home_links += [
+        ("https://www.husbanken.no/boligsosialt-arbeid/", "Husbanken: boligsosialt arbeid"),
+        ("http://10.0.0.1/intranett/planer", "Intranett: planer"),
+    ]
+    resources["/"] = page(f"{navn} kommune", links(home_links), language)
+    for p in ("/nyheter/brannovelse", "/tjenester/skole-og-barnehage", "/tjenester/vann-og-avlop", "/kontakt"):
+        resources.setdefault(p, page(p.rsplit("/", 1)[-1].replace("-", " ").title(), "<p>Innhold.</p>", language))
+    if shape == "redirect":
+        # Moved pages: the old home redirects into /nb/.
+        resources["/nb/"] = resources.pop("/")
+        resources["/"] = Resource(b"", status=302, headers={"Location": "/nb/"})
+    site.real_pages.add("/")
+    return site
+
+
+def build_special_sites(start: int, kommuner: list[tuple[str, str]]) -> list[Site]:
+    """Sites that yield no plan, each for its own reason: down, robots-disallow-all, nothing relevant."""
+    out = []
+    (n1, k1), (n2, k2), (n3, k3) = kommuner[:3]
+    down = Site(key=f"site{start:03d}", kommune_nummer=n1, kommune_navn=k1, shape="down", language="nb", down=True)
+    down.resources["/"] = Resource(b"Service Unavailable", content_type="text/plain", status=500)
+    out.append(down)
+    blocked = Site(
+        key=f"site{start + 1:03d}",
+        kommune_nummer=n2,
+        kommune_navn=k2,
+        shape="robots-all",
+        language="nb",
+        robots="User-agent: *\nDisallow: /\n",
+    )
+    blocked.resources["/"] = page(f"{k2} kommune", links([("/planer", "Planer")]))
+    blocked.resources["/planer"] = page("Planer", "<p>Ingen.</p>")
+    blocked.disallowed_prefixes = ["/"]
+    out.append(blocked)
+    empty = Site(key=f"site{start + 2:03d}", kommune_nummer=n3, kommune_navn=k3, shape="empty", language="nb")
+    empty.resources["/"] = page(f"{k3} kommune", links([("/nyheter", "Nyheter"), ("/kontakt", "Kontakt")]))
+    empty.resources["/nyheter"] = page("Nyheter", "<p>Ingen nyheter.</p>")
+    empty.resources["/kontakt"] = page("Kontakt", "<p>Ring oss.</p>")
+    out.append(empty)
+    return out
