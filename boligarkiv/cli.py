@@ -211,6 +211,7 @@ def crawl(
     max_depth: Annotated[int | None, typer.Option(help="Største lenkedybde fra startsiden.")] = None,
     husbanken: Annotated[bool, typer.Option("--husbanken", help="Gå også gjennom Husbankens bibliotek.")] = False,
     husbanken_url: Annotated[str | None, typer.Option(help="Start-URL for Husbankens bibliotek.")] = None,
+    husbanken_only: Annotated[bool, typer.Option("--husbanken-only", help="Bare Husbankens bibliotek.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Vis Scrapy-logg.")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -238,7 +239,9 @@ def crawl(
         max_bytes=s.crawl_max_bytes,
         contact=s.user_agent_contact,
         log_level="INFO" if verbose else "WARNING",
-        husbanken_url=(husbanken_url or s.husbanken_start_url) if (husbanken or husbanken_url) else None,
+        husbanken_url=(husbanken_url or s.husbanken_start_url)
+        if (husbanken or husbanken_url or husbanken_only)
+        else None,
     )
     counts = {"page": 0, "document": 0, "not_modified": 0, "error": 0, "skipped": 0}
     with Progress(
@@ -261,7 +264,7 @@ def crawl(
                 ),
             )
 
-        result = run_crawl(archive, chosen, opts, on_item=on_item)
+        result = run_crawl(archive, [] if husbanken_only else chosen, opts, on_item=on_item)
     with archive.session() as session:
         ledger = [
             {

@@ -15,6 +15,11 @@ class KommuneRef:
     old_numbers: tuple[str, ...] = ()
 
 
+def base_name(navn: str) -> str:
+    """«Våler (Innlandet)» → «Våler»: the seeds disambiguate shared names in parentheses."""
+    return re.sub(r"\s*\(.*\)\s*$", "", navn)
+
+
 class KommuneMatcher:
     def __init__(self, kommuner: list[KommuneRef]) -> None:
         self.by_number: dict[str, KommuneRef] = {}
@@ -24,7 +29,7 @@ class KommuneMatcher:
                 self.by_number.setdefault(old, k)
         self.by_name: dict[str, list[KommuneRef]] = defaultdict(list)
         for k in kommuner:
-            self.by_name[k.navn.casefold()].append(k)
+            self.by_name[base_name(k.navn).casefold()].append(k)
         names = sorted(self.by_name, key=len, reverse=True)
         self.name_re = re.compile(r"(?<![\wæøå-])(" + "|".join(re.escape(n) for n in names) + r")(?![\wæøå-])", re.I)
 
@@ -40,7 +45,9 @@ class KommuneMatcher:
                 if k not in found:
                     found.append(k)
         # Prefer names followed by «kommune»/«herad»; then unique names; then fylke to disambiguate.
-        strong = [k for k in found if re.search(re.escape(k.navn.casefold()) + r"\s+(kommune|herad|kommunes)", folded)]
+        strong = [
+            k for k in found if re.search(re.escape(base_name(k.navn).casefold()) + r"\s+(kommune|herad|kommunes)", folded)
+        ]
         for pool in (strong, found):
             if len(pool) == 1:
                 return pool[0]

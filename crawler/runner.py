@@ -6,7 +6,6 @@ tests run the CLI as a subprocess.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,9 +103,7 @@ def run_crawl(
     )
     counts: dict[str, int] = {"pages": 0, "documents": 0, "new_documents": 0, "not_modified": 0, "errors": 0}
     known = known_documents(archive)
-    process = CrawlerProcess({**scrapy_settings(opts), "LOG_INSTALL_ROOT_HANDLER": opts.log_level != "WARNING"})
-    if opts.log_level == "WARNING":
-        logging.getLogger("scrapy").setLevel(logging.WARNING)
+    process = CrawlerProcess({**scrapy_settings(opts), "LOG_INSTALL_ROOT_HANDLER": True})
     common = {"archive": archive, "run_id": run_id, "on_item": on_item, "counts": counts}
     spiders: list[Any] = []
     if seeds:

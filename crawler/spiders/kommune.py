@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
@@ -54,6 +54,7 @@ class KommuneSpider(scrapy.Spider):
         max_pages: int = 300,
         max_depth: int = 5,
         max_documents: int = 80,
+        per_host: int = 2,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -63,11 +64,13 @@ class KommuneSpider(scrapy.Spider):
         self.max_pages = max_pages
         self.max_depth = max_depth
         self.max_documents = max_documents
+        self.per_host = per_host
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> KommuneSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     # --- requests -------------------------------------------------------------------------------------
@@ -97,11 +100,12 @@ class KommuneSpider(scrapy.Spider):
             callback=self.parse,
             errback=self.on_error,
             headers=headers,
+            dont_filter=True,
             priority=int(score * 10) - depth * 5 + (1000 if start else 0),
             meta={
                 "kommune": nummer,
                 "kind": kind,
-                "depth": depth,
+                "link_depth": depth,
                 "score": score,
                 "anchor": anchor[:300],
                 "referrer": referrer,
@@ -114,10 +118,11 @@ class KommuneSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for seed in self.seeds:
+            state = self.states[seed.nummer]
             for url in seed.start_urls:
-                yield self.make(url, seed.nummer, kind="page", depth=0, score=10, start=True)
+                state.push(self.make(url, seed.nummer, kind="page", depth=0, score=10, start=True))
                 root = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
-                yield self.make(
+                sitemap = self.make(
                     root + "/sitemap.xml",
                     seed.nummer,
                     kind="sitemap",
@@ -125,6 +130,44 @@ class KommuneSpider(scrapy.Spider):
                     score=5,
                     handle_httpstatus_list=[404, 410, 403],
                 )
+                state.push(sitemap)
+            for request in state.release(self.per_host):
+                yield request
+
+    def on_idle(self) -> None:
+        """When Scrapy has nothing left in flight, no kommune can have requests in flight either.
+
+        A request that ends without reaching its callback or errback (a middleware dropping it) would
+        otherwise leave its kommune's frontier waiting for ever.
+        """
+        released = []
+        for nummer, state in self.states.items():
+            if state.frontier:
+                if state.in_flight:
+                    self.logger.debug("kommune %s: %d requests vanished in flight", nummer, state.in_flight)
+                state.in_flight = 0
+                released += list(state.release(self.per_host))
+        if released:
+            engine = self.crawler.engine
+            for request in released:
+                engine.crawl(request)
+            raise DontCloseSpider
+
+    def settle(self, nummer: str, outputs: Iterator[Any]) -> Iterator[Any]:
+        """Run a callback's work: links go to the kommune's frontier, items out; then release the next links."""
+        state = self.states[nummer]
+        try:
+            for out in outputs:
+                if isinstance(out, scrapy.Request):
+                    state.push(out)
+                else:
+                    yield out
+        except Exception as exc:
+            self.logger.exception("callback failed for kommune %s", nummer)
+            state.errors[f"parser:{type(exc).__name__}"] += 1
+        finally:
+            state.done()
+        yield from state.release(self.per_host)
 
     # --- early stop: a page link that turns out to be an irrelevant document ---------------------------
     def on_headers(self, headers: Any, body_length: int, request: scrapy.Request, spider: Any) -> None:
@@ -136,6 +179,9 @@ class KommuneSpider(scrapy.Spider):
 
     # --- responses ------------------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Any]:
+        return self.settle(response.meta["kommune"], self._parse(response))
+
+    def _parse(self, response: Response) -> Iterator[Any]:
         meta = response.meta
         nummer = meta["kommune"]
         state = self.states[nummer]
@@ -191,7 +237,7 @@ class KommuneSpider(scrapy.Spider):
             yield from self.follow(loc, "", state, depth=1, score=score, referrer=response.url)
 
     def parse_page(self, response: Response, state: KommuneState) -> Iterator[Any]:
-        depth = response.meta["depth"]
+        depth = response.meta["link_depth"]
         title = " ".join(response.css("title::text, h1::text").getall())
         page_score = scoring.text_score(title)
         yield self.record(response, "page", title=title.strip()[:300])
@@ -240,6 +286,9 @@ class KommuneSpider(scrapy.Spider):
         yield self.make(url, state.seed.nummer, kind="page", depth=depth, score=score, anchor=anchor, referrer=referrer)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
+        return self.settle(failure.request.meta["kommune"], self._on_error(failure))
+
+    def _on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
         meta = request.meta
         state = self.states.get(meta.get("kommune", ""))

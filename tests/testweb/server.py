@@ -72,6 +72,8 @@ class LoggedRequest:
 
 @dataclass
 class TestWeb:
+    __test__ = False  # not a pytest test class
+
     sites: list[Site]
     log: list[LoggedRequest] = field(default_factory=list)
     servers: list[ThreadingHTTPServer] = field(default_factory=list)

@@ -345,3 +345,57 @@ def build_special_sites(start: int, kommuner: list[tuple[str, str]]) -> list[Sit
     empty.resources["/kontakt"] = page("Kontakt", "<p>Ring oss.</p>")
     out.append(empty)
     return out
+
+
+def build_library(kommuner: list[tuple[str, str, str]], seed: int = 7) -> tuple[Site, dict[str, str]]:
+    """A Husbanken-library-like catalogue: paginated search results, record pages with metadata, PDF files.
+
+    Returns the site and the ground truth sha256 -> kommunenummer. Each kommune is (nummer, navn, fylke).
+    """
+    site = Site(key="library", kommune_nummer="", kommune_navn="Husbanken", shape="library", language="nb")
+    truth: dict[str, str] = {}
+    records: list[tuple[str, str]] = []
+    for i, (nummer, navn, fylke) in enumerate(kommuner):
+        spec = DocSpec(
+            f"lib-{nummer}",
+            plan_title("boligsosial_handlingsplan", "nb", navn, (2014 + i % 5, 2018 + i % 5)),
+            "boligsosial_handlingsplan",
+            "nb",
+            True,
+            navn,
+            (2014 + i % 5, 2018 + i % 5),
+        )
+        data = render_document(spec, seed)
+        truth[hashlib.sha256(data).hexdigest()] = nummer
+        rec = f"/record/{5000 + i}"
+        # Half the records name the kommune number, half only the name (with fylke), as catalogues vary.
+        meta = (
+            f"<tr><th>Kommunenummer</th><td>{nummer}</td></tr>"
+            if i % 2 == 0
+            else f"<tr><th>Utgiver</th><td>{html.escape(navn)} kommune, {html.escape(fylke)}</td></tr>"
+        )
+        site.resources[rec] = page(
+            spec.title,
+            f"<table>{meta}<tr><th>År</th><td>{spec.period[0]}</td></tr></table>"
+            + links([(f"/files/{5000 + i}", "Last ned fulltekst (PDF)")]),
+        )
+        site.resources[f"/files/{5000 + i}"] = Resource(data, content_type="application/octet-stream")
+        records.append((rec, spec.title))
+    records.append(("/record/9999", "Årsrapport Husbanken 2020"))
+    site.resources["/record/9999"] = page("Årsrapport Husbanken 2020", links([("/files/9999", "Last ned")]))
+    site.resources["/files/9999"] = Resource(
+        render_document(DocSpec("lib-x", "Årsrapport", "brosjyre", "nb", False, ""), seed),
+        content_type="application/pdf",
+    )
+    per_page = 4
+    n_pages = (len(records) + per_page - 1) // per_page
+    for p in range(n_pages):
+        chunk = records[p * per_page : (p + 1) * per_page]
+        nav = [(f"/search?q=boligsosial&page={p + 2}", "Neste side »")] if p + 1 < n_pages else []
+        site.resources[f"/search?q=boligsosial&page={p + 1}"] = page(f"Søkeresultat side {p + 1}", links(chunk + nav))
+    site.resources["/"] = page(
+        "Husbankens bibliotek",
+        links([("/search?q=boligsosial&page=1", "Boligsosiale planer"), ("/om", "Om biblioteket")]),
+    )
+    site.resources["/om"] = page("Om biblioteket", "<p>Biblioteket.</p>")
+    return site, truth
