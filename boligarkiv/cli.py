@@ -350,5 +350,82 @@ def documents(
     )
 
 
+@app.command()
+def extract(
+    ctx: typer.Context,
+    stale: Annotated[
+        bool, typer.Option("--stale", help="Hent ut på nytt det som er laget av en eldre versjon.")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="Antall prosesser (standard: én per kjerne).")] = None,
+    timeout: Annotated[float, typer.Option(help="Sekunder per dokument før det gis opp.")] = 120.0,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Hent ut sidetekst og planmetadata fra arkiverte dokumenter (PDF, HTML, DOCX, OCR)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from extract.stage import pending, run_extract
+
+    archive = get_ctx(ctx).archive()
+    total = len(pending(archive, stale))
+    with Progress(
+        TextColumn("Henter ut tekst"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=fmt is Format.json,
+    ) as progress:
+        task = progress.add_task("extract", total=total)
+        result = run_extract(
+            archive, stale=stale, workers=workers, timeout=timeout, on_done=lambda _sha, _err: progress.advance(task)
+        )
+    emit(result, fmt)
+    if result["errors"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    sha256: Annotated[str, typer.Argument(help="Dokumentets sha256 (eller et entydig prefiks).")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Vis et dokuments metadata (med begrunnelse for dokumenttypen) og sidetekst."""
+    archive = get_ctx(ctx).archive()
+    with archive.session() as session:
+        docs = list(session.scalars(select(Document).where(Document.sha256.like(f"{sha256.lower()}%")).limit(2)))
+        if len(docs) != 1:
+            fail(f"Fant {'ingen' if not docs else 'flere'} dokumenter for {sha256!r}", EXIT_INPUT)
+        d = docs[0]
+        data = {
+            "sha256": d.sha256,
+            "kommune": d.kommune_nummer,
+            "content_type": d.mime,
+            "size": d.size,
+            "first_url": d.first_url,
+            "first_seen": d.first_seen,
+            "title": d.title,
+            "doc_type": d.doc_type,
+            "doc_type_evidence": d.doc_type_evidence,
+            "language": d.language,
+            "period_start": d.period_start,
+            "period_end": d.period_end,
+            "adopted_date": d.adopted_date,
+            "adopted_by": d.adopted_by,
+            "page_count": d.page_count,
+            "extract_version": d.extract_version,
+            "extract_error": d.extract_error,
+            "pages": [{"number": p.number, "ocr": p.ocr, "text": p.text} for p in d.pages],
+        }
+    if fmt is Format.json:
+        emit(data, fmt)
+        return
+    emit([{k: v for k, v in data.items() if k != "pages"}], Format.table if fmt is Format.table else fmt)
+    for p in data["pages"]:
+        err_console.rule(f"Side {p['number']}{' (OCR)' if p['ocr'] else ''}")
+        typer.echo(p["text"])
+
+
 if __name__ == "__main__":
     app()

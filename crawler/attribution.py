@@ -46,7 +46,9 @@ class KommuneMatcher:
                     found.append(k)
         # Prefer names followed by «kommune»/«herad»; then unique names; then fylke to disambiguate.
         strong = [
-            k for k in found if re.search(re.escape(base_name(k.navn).casefold()) + r"\s+(kommune|herad|kommunes)", folded)
+            k
+            for k in found
+            if re.search(re.escape(base_name(k.navn).casefold()) + r"\s+(kommune|herad|kommunes)", folded)
         ]
         for pool in (strong, found):
             if len(pool) == 1:

@@ -1,0 +1,298 @@
+"""Extraction on generated PDFs, DOCX and HTML, metadata, hostile input and the stage over the archive."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from boligarkiv.db import Archive
+from boligarkiv.models import Document, Page
+from extract.clean import clean_pages, dehyphenate
+from extract.formats import ExtractError, extract_pages
+from extract.metadata import detect_language, extract_metadata
+from extract.stage import EXTRACT_VERSION, run_extract
+from extract.worker import Job, run_pool
+
+NB_TEXT = [
+    "Boligsosial handlingsplan 2021–2025 for Fauske kommune",
+    "Vedtatt i kommunestyret 12.03.2021.",
+    "Kommunen skal bidra til at flere vanskeligstilte på boligmarkedet kan eie sin egen bolig.",
+    "Det er et mål å etablere en modell for leie-til-eie i samarbeid med Husbanken og lokale utbyggere.",
+    "Ventelisten for kommunale utleieboliger har økt fra 42 til 67 husstander siden 2019.",
+]
+NN_TEXT = [
+    "Bustadsosial handlingsplan 2020–2024 for Voss herad",
+    "Vedteke i heradsstyret 4. mars 2020.",
+    "Kommunen skal bidra til at fleire vanskelegstilte på bustadmarknaden kan eige eigen bustad.",
+    "Det er eit mål å prøve ut ein modell for leige til eige saman med Husbanken.",
+    "Kommunen har ikkje prioritert sal av kommunale bustader i denne perioden.",
+]
+
+
+def similarity(a: str, b: str) -> float:
+    norm = lambda s: " ".join(s.split())  # noqa: E731 - layout whitespace is not content
+    return difflib.SequenceMatcher(None, norm(a), norm(b), autojunk=False).ratio()
+
+
+def pdf_with_pages(
+    pages: list[list[str]], header: str | None = None, footer: bool = False, encrypt: str | None = None
+) -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, encrypt=encrypt)
+    for n, lines in enumerate(pages, start=1):
+        if header:
+            c.setFont("Helvetica", 8)
+            c.drawString(72, 800, header)
+        if footer:
+            c.setFont("Helvetica", 8)
+            c.drawString(290, 40, f"Side {n} av {len(pages)}")
+        y = 760
+        c.setFont("Helvetica", 11)
+        for line in lines:
+            c.drawString(72, y, line)
+            y -= 16
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_born_digital_pages_match_the_source() -> None:
+    pages = [
+        NB_TEXT,
+        [s.replace("Kommunen", "Bydelen") for s in NB_TEXT[2:]],
+        NN_TEXT[2:],
+        ["Tabell 3 viser antall boliger per 1000 innbyggere.", "Andelen leietakere er 24 prosent."],
+    ]
+    data = pdf_with_pages(pages, header="Fauske kommune – Boligsosial handlingsplan", footer=True)
+    raw, _ = extract_pages(data, "application/pdf")
+    texts = clean_pages([p.text for p in raw])
+    assert len(texts) == 4 and not any(p.ocr for p in raw)
+    for got, src in zip(texts, pages, strict=True):
+        assert similarity(got, "\n".join(src)) >= 0.99, got
+        assert ("Side " not in got and "Fauske kommune – Boligsosial" not in got.split("\n")[0]) or got.startswith(
+            "Boligsosial"
+        )
+
+
+def test_hyphenation_joined_but_real_hyphens_kept() -> None:
+    text = "Kommunens bolig-\nsosiale arbeid omfatter leie-til-eie og\nbolig- og tomtepolitikk.\nSe kapit-\n3."
+    out = dehyphenate(text)
+    assert "boligsosiale" in out
+    assert "leie-til-eie" in out
+    assert "bolig- og tomtepolitikk" in out.replace("\n", " ")
+    data = pdf_with_pages([["Det trengs flere utleie-", "boliger for leie-til-eie-modellen."]])
+    raw, _ = extract_pages(data, "application/pdf")
+    cleaned = clean_pages([p.text for p in raw])[0]
+    assert "utleieboliger" in cleaned and "leie-til-eie-modellen" in cleaned
+
+
+def test_ligatures_and_odd_whitespace_are_normalised() -> None:
+    out = clean_pages(["Of\ufb01sielt\u00a0vedtatt\u200b plan\u2003med  \ufb02ere boliger"])[0]
+    assert out == "Offisielt vedtatt plan med flere boliger"
+
+
+def test_scanned_page_is_ocred() -> None:
+    if not shutil.which("tesseract"):
+        pytest.skip("tesseract is not installed (setup.sh installs tesseract-ocr and tesseract-ocr-nor)")
+    import reportlab
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf"), 34)
+    lines = NB_TEXT[2:5]
+    img = Image.new("L", (2480, 900), 255)
+    draw = ImageDraw.Draw(img)
+    wrapped: list[str] = []
+    for line in lines:
+        words, cur = line.split(), ""
+        for w in words:
+            if draw.textlength(f"{cur} {w}", font=font) > 2200:
+                wrapped.append(cur)
+                cur = w
+            else:
+                cur = f"{cur} {w}".strip()
+        wrapped.append(cur)
+    for i, line in enumerate(wrapped):
+        draw.text((120, 80 + i * 60), line, font=font, fill=0)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    from reportlab.lib.utils import ImageReader
+
+    c.drawImage(ImageReader(img), 0, 500, width=595, height=216)
+    c.showPage()
+    c.save()
+    raw, _ = extract_pages(buf.getvalue(), "application/pdf")
+    assert raw[0].ocr is True
+    text = clean_pages([raw[0].text])[0]
+    assert similarity(text, " ".join(lines)) >= 0.95, text
+
+
+def test_docx_and_html() -> None:
+    import docx
+
+    d = docx.Document()
+    d.core_properties.title = "Boligplan 2022–2030"
+    d.add_paragraph("Boligplan 2022–2030 for Molde kommune")
+    d.add_paragraph("Kommunen skal bygge rimelige boliger.")
+    table = d.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "År", "Boliger"
+    table.cell(1, 0).text, table.cell(1, 1).text = "2024", "50"
+    buf = io.BytesIO()
+    d.save(buf)
+    raw, title = extract_pages(buf.getvalue(), "application/octet-stream")
+    assert title == "Boligplan 2022–2030"
+    assert "Kommunen skal bygge rimelige boliger." in raw[0].text
+    assert "År\tBoliger\n2024\t50" in raw[0].text  # tables stay rows
+
+    html = (
+        "<html><head><title>Boligsosial handlingsplan</title></head><body><nav>Meny Forside Kontakt</nav>"
+        "<main><h1>Boligsosial handlingsplan 2023–2027</h1>"
+        + "".join(f"<p>{s}</p>" for s in NB_TEXT[2:])
+        + "</main><footer>Personvern</footer></body></html>"
+    )
+    raw, _ = extract_pages(html.encode(), "text/html")
+    assert "leie-til-eie" in raw[0].text and "Personvern" not in raw[0].text
+
+
+def test_metadata_on_fixtures() -> None:
+    meta = extract_metadata(["\n".join(NB_TEXT)])
+    assert meta.doc_type == "boligsosial_handlingsplan"
+    assert meta.doc_type_evidence[0]["kilde"] == "tittel"
+    assert (meta.period_start, meta.period_end) == (2021, 2025)
+    assert meta.adopted_date.isoformat() == "2021-03-12" and meta.adopted_by == "kommunestyret"
+    assert meta.language == "nb"
+    nn = extract_metadata(["\n".join(NN_TEXT)])
+    assert nn.language == "nn" and nn.doc_type == "boligsosial_handlingsplan"
+    assert nn.adopted_date.isoformat() == "2020-03-04" and nn.adopted_by == "heradsstyret"
+    other = extract_metadata(["Møteprotokoll\nKommunestyret 14.02.2024\nSak 12/24 Godkjenning av protokoll"])
+    assert other.doc_type == "saksdokument"
+    assert extract_metadata(["for perioden 2020 til 2024 skal kommunen ..."]).period_start == 2020
+    assert extract_metadata(["Kommuneplanens samfunnsdel 2019-31"]).period_end == 2031
+
+
+def test_language_detection_on_ud_bokmal_sample() -> None:
+    from .conftest import shared_data
+
+    path = shared_data("ud_nb", "no_bokmaal-ud-test.conllu")
+    docs, cur = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# text = "):
+            cur.append(line[9:])
+            if len(cur) == 20:
+                docs.append(" ".join(cur))
+                cur = []
+    assert len(docs) > 50
+    right = sum(detect_language(d)[0] == "nb" for d in docs)
+    assert right / len(docs) >= 0.97
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"%PDF-1.7\n garbage garbage", "corrupt"),
+        (b"GIF89a\x00\x00", "unsupported"),
+    ],
+)
+def test_bad_input_gives_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(ExtractError) as err:
+        extract_pages(data, "application/pdf")
+    assert err.value.reason == reason
+
+
+def test_encrypted_and_truncated_pdfs() -> None:
+    locked = pdf_with_pages([NB_TEXT], encrypt="hemmelig")
+    with pytest.raises(ExtractError) as err:
+        extract_pages(locked, "application/pdf")
+    assert err.value.reason == "encrypted"
+    good = pdf_with_pages([NB_TEXT, NB_TEXT])
+    with pytest.raises(ExtractError):
+        extract_pages(good[: len(good) // 3], "application/pdf")
+
+
+def _hang(job: Job) -> None:
+    time.sleep(60)
+
+
+def _bomb(job: Job) -> bytes:
+    return bytes(4 << 30)  # 4 GiB: over the per-document limit
+
+
+def _echo(job: Job) -> int:
+    return len(job.data)
+
+
+def test_pool_survives_hang_bomb_and_crash() -> None:
+    jobs = [Job("ok1", b"abc", ""), Job("hang", b"", ""), Job("ok2", b"abcd", "")]
+    started = time.monotonic()
+    results = {
+        o.key: o for o in run_pool(lambda j: _hang(j) if j.key == "hang" else _echo(j), jobs, workers=2, timeout=2)
+    }
+    assert time.monotonic() - started < 20
+    assert results["ok1"].result == 3 and results["ok2"].result == 4
+    assert results["hang"].error.startswith("timeout")
+    bomb = next(run_pool(_bomb, [Job("bomb", b"", "")], workers=1, timeout=30, mem_bytes=1 << 30))
+    assert bomb.error.startswith("memory")
+    crash = next(run_pool(lambda j: os._exit(3), [Job("crash", b"", "")], workers=1, timeout=10))
+    assert crash.error.startswith("crashed")
+
+
+def test_stage_over_archive_records_errors_and_reextracts_when_stale(archive: Archive) -> None:
+    good = pdf_with_pages([NB_TEXT, NB_TEXT[2:]])
+    with archive.session() as s:
+        for data, mime in [
+            (good, "application/pdf"),
+            (b"%PDF-1.4 broken", "application/pdf"),
+            (b"", "application/pdf"),
+        ]:
+            sha = archive.blobs.put(data)
+            s.add(Document(sha256=sha, kommune_nummer="1841", mime=mime, size=len(data)))
+    result = run_extract(archive, workers=2)
+    assert result["ok"] == 1 and result["errors"] == 2
+    with archive.session() as s:
+        docs = {d.sha256: d for d in s.query(Document)}
+        ok = docs[archive.blobs.put(good)]
+        assert ok.doc_type == "boligsosial_handlingsplan" and ok.page_count == 2
+        assert ok.extract_version == EXTRACT_VERSION
+        assert {d.extract_error.split(":")[0] for d in docs.values() if d.extract_error} == {"corrupt", "empty"}
+        assert s.query(Page).count() == 2
+    # Idempotent: nothing to do on a second run.
+    assert run_extract(archive)["documents"] == 0
+    # A version change makes the work stale; --stale redoes it without duplicating pages.
+    with archive.session() as s:
+        for d in s.query(Document):
+            d.extract_version = "extract-0"
+    assert run_extract(archive)["documents"] == 0
+    again = run_extract(archive, stale=True)
+    assert again["documents"] == 3 and again["ok"] == 1
+    with archive.session() as s:
+        assert s.query(Page).count() == 2
+    # The original bytes are untouched.
+    assert archive.blobs.get(archive.blobs.put(good)) == good
+
+
+def test_show_command_prints_metadata_and_pages(archive: Archive, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from boligarkiv.cli import app
+
+    data = pdf_with_pages([NN_TEXT])
+    with archive.session() as s:
+        sha = archive.blobs.put(data)
+        s.add(Document(sha256=sha, kommune_nummer="4621", mime="application/pdf", size=len(data)))
+    run_extract(archive, workers=1)
+    out = CliRunner().invoke(app, ["--data-dir", str(archive.settings.data_dir), "show", sha[:12], "--format", "json"])
+    assert out.exit_code == 0, out.output
+    import json
+
+    doc = json.loads(out.stdout)
+    assert doc["language"] == "nn" and doc["doc_type"] == "boligsosial_handlingsplan"
+    assert doc["doc_type_evidence"][0]["treff"].lower().startswith("bustadsosial")
+    assert "leige til eige" in doc["pages"][0]["text"]
