@@ -15,7 +15,7 @@ LIGATURES = {
     "\ufb05": "st",
     "\ufb06": "st",
 }
-SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]+")
+SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]+")  # tabs stay: they separate table cells
 ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 # A word broken at the line end: «bolig-\nsosial» → «boligsosial». A hyphen before a capital or a digit, or
 # followed by a conjunction («bolig- og tomtepolitikk»), is a real one and stays.

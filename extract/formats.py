@@ -23,6 +23,7 @@ class RawPage:
 
 MIN_TEXT_CHARS = 25  # below this a page is treated as a scan and sent to OCR
 OCR_DPI = 300
+TABLE_MIN_PATHS = 6  # ruling lines: a page with this many path objects may hold a table
 
 
 def pdf_pages(data: bytes, *, ocr: bool = True, max_pages: int = 5000) -> tuple[list[RawPage], str | None]:
@@ -50,6 +51,8 @@ def pdf_pages(data: bytes, *, ocr: bool = True, max_pages: int = 5000) -> tuple[
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
             textpage.close()
             used_ocr = False
+            if _may_hold_table(page):
+                text = _with_tables(data, i) or text
             if ocr and len(text.strip()) < MIN_TEXT_CHARS:
                 ocr_text = _ocr_page(page)
                 if ocr_text is not None and len(ocr_text.strip()) > len(text.strip()):
@@ -59,6 +62,37 @@ def pdf_pages(data: bytes, *, ocr: bool = True, max_pages: int = 5000) -> tuple[
         return pages, title
     finally:
         pdf.close()
+
+
+def _may_hold_table(page: object) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    objects = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2)  # type: ignore[attr-defined]
+    return any(n >= TABLE_MIN_PATHS for n, _ in enumerate(objects, start=1))
+
+
+def _with_tables(data: bytes, index: int) -> str | None:
+    """pdfplumber for a page with ruled tables: text outside the tables plus one line per table row.
+
+    pdfium reads a table cell by cell, one per line; an analyst (and the NLP stage) needs the row together.
+    """
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[index]
+        tables = page.find_tables()
+        if not tables:
+            return None
+        blocks: list[tuple[float, str]] = []
+        outside = page
+        for table in tables:
+            x0, top, x1, bottom = table.bbox
+            outside = outside.outside_bbox((x0, top, x1, bottom))
+            rows = ["\t".join(" ".join((cell or "").split()) for cell in row) for row in table.extract()]
+            blocks.append((top, "\n".join(rows)))
+        for line in outside.extract_text_lines(return_chars=False):
+            blocks.append((line["top"], line["text"]))
+        return "\n".join(text for _, text in sorted(blocks, key=lambda b: b[0]))
 
 
 def _ocr_page(page: object) -> str | None:

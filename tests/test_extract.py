@@ -43,7 +43,7 @@ def similarity(a: str, b: str) -> float:
 
 
 def pdf_with_pages(
-    pages: list[list[str]], header: str | None = None, footer: bool = False, encrypt: str | None = None
+    pages: list[list[str]], header: str | None = None, footer: bool = False, encrypt: object = None
 ) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, encrypt=encrypt)
@@ -296,3 +296,136 @@ def test_show_command_prints_metadata_and_pages(archive: Archive, tmp_path: Path
     assert doc["language"] == "nn" and doc["doc_type"] == "boligsosial_handlingsplan"
     assert doc["doc_type_evidence"][0]["treff"].lower().startswith("bustadsosial")
     assert "leige til eige" in doc["pages"][0]["text"]
+
+
+def test_tables_are_kept_as_rows() -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    buf = io.BytesIO()
+    styles = getSampleStyleSheet()
+    rows = [
+        ["Tiltak", "Ansvar", "Frist"],
+        ["Etablere leie-til-eie", "Boligkontoret", "2024"],
+        ["Bygge 50 utleieboliger", "Eiendom", "2026"],
+    ]
+    table = Table(rows)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    SimpleDocTemplate(buf, pagesize=A4).build(
+        [
+            Paragraph("Handlingsdel", styles["Heading1"]),
+            Paragraph("Tabellen viser tiltakene.", styles["Normal"]),
+            table,
+            Paragraph("Etter tabellen.", styles["Normal"]),
+        ]
+    )
+    raw, _ = extract_pages(buf.getvalue(), "application/pdf")
+    text = clean_pages([raw[0].text])[0]
+    assert "Etablere leie-til-eie\tBoligkontoret\t2024" in text
+    assert text.index("Tabellen viser") < text.index("Tiltak\tAnsvar") < text.index("Etter tabellen")
+
+
+def test_two_column_page_reads_column_by_column() -> None:
+    left = NB_TEXT[2:5]
+    right = [s.replace("Kommunen", "Fylket") for s in NN_TEXT[2:5]]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica", 9)
+    for x, column in ((50, left), (310, right)):
+        y = 780
+        for sentence in column:
+            words, line = sentence.split(), ""
+            for w in words:
+                if c.stringWidth(f"{line} {w}", "Helvetica", 9) > 230:
+                    c.drawString(x, y, line)
+                    y -= 12
+                    line = w
+                else:
+                    line = f"{line} {w}".strip()
+            c.drawString(x, y, line)
+            y -= 18
+    c.showPage()
+    c.save()
+    raw, _ = extract_pages(buf.getvalue(), "application/pdf")
+    text = clean_pages([raw[0].text])[0]
+    assert similarity(text, " ".join(left + right)) >= 0.99, text
+
+
+def test_mislabelled_content_type_is_read_by_its_bytes() -> None:
+    data = pdf_with_pages([NB_TEXT])
+    raw, _ = extract_pages(data, "text/html; charset=utf-8")
+    assert "leie-til-eie" in raw[0].text
+
+
+def test_2000_page_pdf_is_extracted_within_bounds() -> None:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    for n in range(2000):
+        c.setFont("Helvetica", 11)
+        c.drawString(72, 760, f"Kapittel {n}: kommunen skal bygge rimelige boliger.")
+        c.showPage()
+    c.save()
+    started = time.monotonic()
+    out = next(run_pool(_extract_job, [Job("big", buf.getvalue(), "application/pdf")], workers=1, timeout=120))
+    assert out.error is None, out.error
+    assert len(out.result) == 2000 and "Kapittel 1999" in out.result[-1]
+    assert time.monotonic() - started < 60
+
+
+def _extract_job(job: Job) -> list[str]:
+    raw, _ = extract_pages(job.data, job.mime)
+    return [p.text for p in raw]
+
+
+def test_decompression_bomb_is_bounded() -> None:
+    import zlib
+
+    # One page whose content stream inflates to 1.5 GiB of spaces from about 1.5 MiB on disk.
+    comp = zlib.compressobj(9)
+    chunk = b" " * (64 << 20)
+    stream = b"".join(comp.compress(chunk) for _ in range(24)) + comp.flush()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    bomb = out.getvalue()
+    assert len(bomb) < 8 << 20
+    good = pdf_with_pages([NB_TEXT])
+    results = {
+        o.key: o
+        for o in run_pool(
+            _extract_job,
+            [Job("bomb", bomb, "application/pdf"), Job("good", good, "application/pdf")],
+            workers=2,
+            timeout=30,
+            mem_bytes=768 << 20,
+        )
+    }
+    # Either refused in bounds (memory, time, crash of its own process) or read as the empty page it is;
+    # never more than the limits, and the other document is unharmed.
+    bomb_out = results["bomb"]
+    assert bomb_out.error is None or bomb_out.error.split(":")[0] in {"memory", "timeout", "crashed", "MemoryError"}
+    assert results["good"].error is None and "leie-til-eie" in results["good"].result[0]
+
+
+def test_pdf_encrypted_with_empty_user_password_opens() -> None:
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    data = pdf_with_pages([NB_TEXT], encrypt=StandardEncryption("", ownerPassword="kommunen", canModify=0))
+    assert b"/Encrypt" in data
+    raw, _ = extract_pages(data, "application/pdf")
+    assert similarity(raw[0].text, "\n".join(NB_TEXT)) >= 0.99

@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from boligarkiv.models import Kommune
 from crawler import scoring
 from crawler.attribution import KommuneMatcher, KommuneRef
+from crawler.items import request_item, response_item
 from crawler.scope import netloc
 from crawler.sniff import DOC_MIMES, sniff
 
@@ -104,33 +105,7 @@ class HusbankenSpider(scrapy.Spider):
     def item(self, response: Response, what: str, **extra: Any) -> dict[str, Any]:
         context = f"{response.meta.get('context', '')} {response.meta.get('anchor', '')}"
         ref = self.matcher.match(context) if what in ("document", "not_modified") else None
-        redirects = response.meta.get("redirect_urls") or []
-        return {
-            "what": what,
-            "kommune": ref.nummer if ref else None,
-            "url": redirects[0] if redirects else response.url,
-            "final_url": response.url,
-            "status": response.status,
-            "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1") or None,
-            "etag": response.headers.get(b"ETag", b"").decode("latin-1") or None,
-            "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1") or None,
-            "referrer": None,
-            "anchor": response.meta.get("anchor") or None,
-            **extra,
-        }
+        return response_item(response, what, ref.nummer if ref else None, **extra)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request
-        yield {
-            "what": "error",
-            "kommune": None,
-            "url": request.url,
-            "final_url": None,
-            "status": None,
-            "content_type": None,
-            "etag": None,
-            "last_modified": None,
-            "referrer": None,
-            "anchor": None,
-            "error": type(failure.value).__name__,
-        }
+        yield request_item(failure.request, "error", None, error=type(failure.value).__name__)

@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from boligarkiv.seeds import Seed
 from crawler import scoring
+from crawler.items import request_item, response_item
 from crawler.scope import may_enter, netloc
 from crawler.sniff import DOC_MIMES, looks_like_document_type, sniff
 from crawler.state import KommuneState
@@ -320,36 +321,7 @@ class KommuneSpider(scrapy.Spider):
 
     # --- items ----------------------------------------------------------------------------------------
     def record(self, response: Response, what: str, **extra: Any) -> dict[str, Any]:
-        meta = response.meta
-        redirects = meta.get("redirect_urls") or []
-        item = {
-            "what": what,
-            "kommune": meta["kommune"],
-            "url": redirects[0] if redirects else response.url,
-            "final_url": response.url,
-            "status": response.status,
-            "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1")[:200] or None,
-            "etag": response.headers.get(b"ETag", b"").decode("latin-1") or None,
-            "last_modified": response.headers.get(b"Last-Modified", b"").decode("latin-1") or None,
-            "referrer": meta.get("referrer"),
-            "anchor": meta.get("anchor") or None,
-        }
-        item.update(extra)
-        return item
+        return response_item(response, what, response.meta["kommune"], **extra)
 
     def record_request(self, request: scrapy.Request, what: str, **extra: Any) -> dict[str, Any]:
-        meta = request.meta
-        item = {
-            "what": what,
-            "kommune": meta["kommune"],
-            "url": request.url,
-            "final_url": None,
-            "status": None,
-            "content_type": None,
-            "etag": None,
-            "last_modified": None,
-            "referrer": meta.get("referrer"),
-            "anchor": meta.get("anchor") or None,
-        }
-        item.update(extra)
-        return item
+        return request_item(request, what, request.meta["kommune"], **extra)
