@@ -427,5 +427,75 @@ def show(
         typer.echo(p["text"])
 
 
+@app.command()
+def signals(
+    file: Annotated[str, typer.Argument(help="Tekstfil, eller - for standard inn.")] = "-",
+    lang: Annotated[str | None, typer.Option("--lang", help="nb eller nn (standard: gjenkjennes).")] = None,
+    fmt: FormatOpt = Format.json,
+) -> None:
+    """Analyser en ren tekst og vis signaltreff og poeng (for å teste tekst direkte)."""
+    import sys
+
+    from nlp.analysis import analyse_text
+
+    if file == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(file)
+        if not path.is_file():
+            fail(f"Fant ikke filen {file}", EXIT_INPUT)
+        text = path.read_text(encoding="utf-8", errors="replace")
+    if lang is not None and lang not in ("nb", "nn"):
+        fail("--lang må være nb eller nn", EXIT_INPUT)
+    result = analyse_text(text, lang).to_json()
+    if fmt is Format.json:
+        emit(result, fmt)
+        return
+    rows = [
+        {
+            "signal": h["signal"],
+            "tekst": h["text"],
+            "negert": h["negated"],
+            "forpliktelse": h["commitment"],
+            "setning": h["sentence"],
+        }
+        for h in result["hits"]
+    ]
+    emit(rows, fmt, title="Signaltreff")
+    emit([{"signal": k, "poeng": v} for k, v in result["scores"].items() if v], fmt, title="Poeng")
+
+
+@app.command()
+def analyse(
+    ctx: typer.Context,
+    stale: Annotated[
+        bool, typer.Option("--stale", help="Analyser på nytt det som er laget av en eldre versjon.")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="Antall prosesser (standard: én per kjerne).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Finn signaler, enheter og poeng i alle uttrukne dokumenter."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from nlp.stage import pending, run_analyse
+
+    archive = get_ctx(ctx).archive()
+    total = len(pending(archive, stale))
+    with Progress(
+        TextColumn("Analyserer"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=fmt is Format.json,
+    ) as progress:
+        task = progress.add_task("analyse", total=total)
+        result = run_analyse(archive, stale=stale, workers=workers, on_done=lambda _s, _e: progress.advance(task))
+    emit(result, fmt)
+    if result["errors"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
 if __name__ == "__main__":
     app()

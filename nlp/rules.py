@@ -1,0 +1,170 @@
+"""Negation scope and commitment level for a signal hit, from the words around it in its sentence.
+
+Negation: a cue (ikke, ikkje, ingen, aldri, verken/korkje ...) up to six tokens before the hit, or up to
+five after it («leie-til-eie er ikke aktuelt»), without crossing a clause boundary (men, at, ;, :).
+«ikke bare», «ikkje berre», «ikke minst», «ikke-kommersiell» and «ikke tvil» are not negations.
+
+Commitment (strongest claim the sentence makes about the signal): vurderes («vurdere», «utrede», «kan»)
+wins over the rest because «skal vurdere» promises only a look; then gjennomført (done: «har etablert»,
+«ble innført»), vedtatt («skal», «er vedtatt»), intensjon («vil», «ønsker», «mål»), else nevnt.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span
+
+NEG_CUES = {
+    "ikke",
+    "ikkje",
+    "ingen",
+    "inga",
+    "intet",
+    "ingenting",
+    "aldri",
+    "verken",
+    "hverken",
+    "korkje",
+    "uaktuell",
+    "uaktuelt",
+    "ikkje-aktuell",
+}
+NOT_NEGATION_NEXT = {"bare", "berre", "minst", "tvil", "-", "–", "uvanlig", "uvanleg", "kun"}
+BOUNDARY = {"men", "mens", "at", ";", ":", "samtidig", "likevel", "derimot"}
+BACK_WINDOW = 6
+FORWARD_WINDOW = 5
+
+VURDERES = {
+    "vurdere",
+    "vurdering",
+    "utrede",
+    "utredning",
+    "utgreie",
+    "utgreiing",
+    "kartlegge",
+    "kartlegging",
+    "undersøke",
+    "drøfte",
+    "kunne",
+    "mulighet",
+    "moglegheit",
+    "eventuell",
+    "eventuelt",
+    "prøve",
+    "pilot",
+    "forsøk",
+    "vurderast",
+    "vurderes",
+    "utredes",
+    "utgreiast",
+}
+DONE_FORMS = {
+    "etablert",
+    "etablerte",
+    "innført",
+    "innførte",
+    "gjennomført",
+    "gjennomførte",
+    "bygd",
+    "bygget",
+    "bygde",
+    "bygt",
+    "kjøpt",
+    "kjøpte",
+    "startet",
+    "starta",
+    "opprettet",
+    "oppretta",
+    "realisert",
+    "ferdigstilt",
+    "ferdigstilte",
+    "tatt",
+    "økt",
+    "auka",
+    "utvidet",
+    "utvida",
+    "innførde",
+    "gjennomførde",
+    "inngått",
+    "inngåtte",
+    "signert",
+    "inngjekk",
+}
+DONE_AUX = {"har", "hadde", "ble", "blei", "vart", "er", "var", "hev"}
+VEDTATT = {
+    "skulle",
+    "skal",
+    "vedtatt",
+    "vedteke",
+    "vedta",
+    "vedtak",
+    "vedtok",
+    "besluttet",
+    "bestemt",
+    "forplikte",
+    "forpliktet",
+    "forplikta",
+    "pålagt",
+}
+INTENSJON = {
+    "ville",
+    "vil",
+    "ønske",
+    "ønskje",
+    "ønsker",
+    "mål",
+    "målsetting",
+    "målsetjing",
+    "sikte",
+    "planlegge",
+    "prioritere",
+    "satse",
+    "arbeide",
+    "jobbe",
+    "bør",
+    "burde",
+    "strategi",
+    "legge",
+    "tiltak",
+}
+
+LEVELS = ("gjennomfort", "vedtatt", "intensjon", "vurderes", "nevnt")
+
+
+def is_negated(span: Span) -> bool:
+    sent = span.sent
+    doc = span.doc
+    for i in range(span.start - 1, max(sent.start, span.start - BACK_WINDOW) - 1, -1):
+        tok = doc[i]
+        low = tok.lower_
+        if low in BOUNDARY or tok.lemma_ in BOUNDARY:
+            break
+        if (tok.lemma_ in NEG_CUES or low in NEG_CUES) and _is_cue(doc, i):
+            return True
+    for i in range(span.end, min(sent.end, span.end + FORWARD_WINDOW)):
+        tok = doc[i]
+        low = tok.lower_
+        if low in BOUNDARY or low == "," or tok.lemma_ in BOUNDARY:
+            break
+        if (tok.lemma_ in NEG_CUES or low in NEG_CUES) and _is_cue(doc, i):
+            return True
+    return False
+
+
+def _is_cue(doc: object, i: int) -> bool:
+    nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""  # type: ignore[index, arg-type]
+    return nxt not in NOT_NEGATION_NEXT
+
+
+def commitment(span: Span) -> str:
+    sent = span.sent
+    lemmas = {t.lemma_ for t in sent}
+    forms = {t.lower_ for t in sent}
+    if lemmas & VURDERES or forms & VURDERES:
+        return "vurderes"
+    if forms & DONE_FORMS and forms & DONE_AUX:
+        return "gjennomfort"
+    if lemmas & VEDTATT or forms & VEDTATT:
+        return "vedtatt"
+    if lemmas & INTENSJON or forms & INTENSJON:
+        return "intensjon"
+    return "nevnt"

@@ -1,0 +1,133 @@
+"""The labelled sentence set: precision and recall >= 0.9 per signal, and negations recognised."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from nlp.analysis import analyse_text
+from nlp.lexicon import load_lexicon
+
+DATA = Path(__file__).parent / "data" / "signal_sentences.tsv"
+REQUIRED_IDS = {
+    "rimelige_boliger",
+    "leie_til_eie",
+    "tredje_boligsektor",
+    "deleie",
+    "prisregulert",
+    "startlan",
+    "bostotte_tilskudd",
+    "kommunale_utleieboliger",
+    "vanskeligstilte",
+    "boligbehov",
+    "tomt_og_avtaler",
+    "samarbeid_utbyggere",
+}
+
+
+def load_cases() -> list[tuple[str, set[str], set[str], str]]:
+    cases = []
+    for line in DATA.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        lang, counts, negated, sentence = ([*line.split("\t"), "", "", ""])[:4]
+        split = lambda s: {x.strip() for x in s.split(",") if x.strip()}  # noqa: E731
+        cases.append((lang, split(counts), split(negated), sentence.strip()))
+    return cases
+
+
+def evaluate() -> tuple[dict[str, tuple[float, float, int]], list[str], float]:
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    errors = []
+    neg_ok = neg_total = 0
+    for lang, expected, expected_neg, sentence in load_cases():
+        a = analyse_text(sentence, lang)
+        counted = {h.signal for h in a.hits if not h.negated}
+        negated = {h.signal for h in a.hits if h.negated} - counted
+        for s in counted & expected:
+            tp[s] += 1
+        for s in counted - expected:
+            fp[s] += 1
+            errors.append(f"FP {s}: {sentence}")
+        for s in expected - counted:
+            fn[s] += 1
+            errors.append(f"FN {s}: {sentence}")
+        for s in expected_neg:
+            neg_total += 1
+            if s in negated:
+                neg_ok += 1
+            else:
+                errors.append(f"NEG {s}: {sentence}")
+    table = {}
+    for s in REQUIRED_IDS:
+        p = tp[s] / (tp[s] + fp[s]) if tp[s] + fp[s] else 0.0
+        r = tp[s] / (tp[s] + fn[s]) if tp[s] + fn[s] else 0.0
+        table[s] = (p, r, tp[s] + fn[s])
+    return table, errors, neg_ok / max(neg_total, 1)
+
+
+def test_lexicon_has_the_stable_signal_ids() -> None:
+    lex = load_lexicon()
+    assert {s.id for s in lex.signals} >= REQUIRED_IDS
+    assert lex.version.startswith("lex-")
+    for s in lex.signals:
+        assert s.label and s.weight > 0
+
+
+def test_labelled_set_size_and_coverage() -> None:
+    cases = load_cases()
+    assert len(cases) >= 150
+    assert {c[0] for c in cases} == {"nb", "nn"}
+    for sid in REQUIRED_IDS:
+        pos = [c for c in cases if sid in c[1]]
+        neg = [c for c in cases if sid in c[2]]
+        assert len(pos) >= 4 and len(neg) >= 2, sid
+        assert {c[0] for c in pos} == {"nb", "nn"}, sid
+    assert sum(1 for c in cases if not c[1] and not c[2]) >= 30  # near-misses and neutral sentences
+
+
+def test_precision_and_recall_per_signal() -> None:
+    table, errors, neg_accuracy = evaluate()
+    report = "\n".join(f"{s:<26} P={p:.2f} R={r:.2f} n={n}" for s, (p, r, n) in sorted(table.items()))
+    print(report)
+    print("\n".join(errors))
+    for s, (p, r, _) in table.items():
+        assert p >= 0.9 and r >= 0.9, f"{s}: P={p:.2f} R={r:.2f}\n" + "\n".join(errors)
+    assert neg_accuracy >= 0.9, "\n".join(e for e in errors if e.startswith("NEG"))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "signal", "matched"),
+    [
+        ("Leie-til-eie-boligene ble ferdigstilt i fjor.", "nb", "leie_til_eie", "Leie-til-eie"),
+        ("Utleigebustadene skal fordelast etter behov.", "nn", "kommunale_utleieboliger", "Utleigebustadene"),
+        ("Kommunens utleieboliger er fulle.", "nb", "kommunale_utleieboliger", "Kommunens utleieboliger"),
+    ],
+)
+def test_compounds_and_hyphen_variants(text: str, lang: str, signal: str, matched: str) -> None:
+    hits = [h for h in analyse_text(text, lang).hits if h.signal == signal]
+    assert hits and hits[0].text == matched
+    assert text[hits[0].start : hits[0].end] == matched
+
+
+def test_leie_alone_matches_nothing() -> None:
+    assert not [
+        h for h in analyse_text("Leie er dyrt i byen, og mange leier.", "nb").hits if h.signal == "leie_til_eie"
+    ]
+
+
+def test_commitment_levels() -> None:
+    cases = {
+        "Kommunen har etablert en leie-til-eie-ordning.": "gjennomfort",
+        "Kommunen skal etablere en leie-til-eie-ordning.": "vedtatt",
+        "Kommunen vil etablere en leie-til-eie-ordning.": "intensjon",
+        "Kommunen skal vurdere en leie-til-eie-ordning.": "vurderes",
+        "Leie-til-eie er omtalt i kapittel 4.": "nevnt",
+    }
+    for text, level in cases.items():
+        hit = next(h for h in analyse_text(text, "nb").hits if h.signal == "leie_til_eie")
+        assert hit.commitment == level, (text, hit.commitment)
