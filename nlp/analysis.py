@@ -16,7 +16,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from nlp.entities import EntityHit, find_entities
-from nlp.lexicon import Lexicon, load_lexicon, matcher_patterns
+from nlp.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
 from nlp.pipeline import get_pipeline, pipeline_name
 from nlp.rules import LEVELS, commitment, is_negated
 
@@ -81,17 +81,42 @@ class Analysis:
 
 
 @cache
-def _matcher(lang: str) -> Matcher:
+def _matchers(lang: str) -> list[tuple[frozenset[str], Matcher]]:
+    """One spaCy Matcher per lexicon pattern, with the slot keys a sentence needs for it to apply.
+
+    A sentence runs only the patterns whose keys it contains; a single Matcher with every pattern would
+    test every pattern's first slot at every token.
+    """
     nlp = get_pipeline(lang)
-    matcher = Matcher(nlp.vocab, validate=True)
+    out = []
     for signal in load_lexicon().signals:
-        matcher.add(signal.id, matcher_patterns(signal), greedy="LONGEST")
-    return matcher
+        for pattern, req in zip(matcher_patterns(signal), required_keys(signal), strict=True):
+            matcher = Matcher(nlp.vocab, validate=True)
+            matcher.add(signal.id, [pattern], greedy="LONGEST")
+            out.append((req, matcher))
+    return out
+
+
+def _sentence_matches(doc: Doc, lang: str) -> list[Span]:
+    matchers = _matchers(lang)
+    out: list[Span] = []
+    for sent in doc.sents:
+        present: set[str] = set()
+        for token in sent:
+            slots = token._.slots
+            if slots:
+                present.update(slots)
+        if not present:
+            continue
+        for req, matcher in matchers:
+            if req <= present:
+                out.extend(matcher(sent, as_spans=True))
+    return out
 
 
 def _hits_in(doc: Doc, page: int, lang: str) -> list[Hit]:
     lex = load_lexicon().by_id
-    matches = _matcher(lang)(doc, as_spans=True)
+    matches = _sentence_matches(doc, lang)
     hits: list[Hit] = []
     taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for span in sorted(matches, key=lambda s: (s.start, -(s.end - s.start))):

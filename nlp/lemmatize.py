@@ -69,7 +69,8 @@ class Lemmatizer:
         lemma = self.overrides.get(lower)
         if lemma is None:
             lemma = simplemma.lemmatize(lower, lang=self.lang).lower()
-            if lemma == lower and len(lower) > 5:
+            # Base forms are their own lemma, so «unchanged» does not mean «unknown»: ask the dictionary.
+            if lemma == lower and len(lower) > 5 and not simplemma.is_known(lower, lang=self.lang):
                 lemma = self._split_compound(lower) or lemma
         heads = tuple(h for h in self.heads if lemma.endswith(h)) if self.heads else ()
         result = (lemma, heads)
@@ -82,10 +83,4 @@ class Lemmatizer:
             idx = lower.rfind(head)
             if idx > 1 and lower[idx + len(head) :] in INFLECTIONS:
                 return lower[: idx + len(head)]
-        # Not a lexicon head: let simplemma lemmatise the last part of a hyphen-free compound it knows.
-        for cut in range(3, len(lower) - 3):
-            tail = lower[cut:]
-            tail_lemma = simplemma.lemmatize(tail, lang=self.lang).lower()
-            if tail_lemma != tail and len(tail) >= 4 and simplemma.is_known(tail_lemma, lang=self.lang):
-                return lower[:cut] + tail_lemma
         return None

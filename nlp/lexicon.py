@@ -6,7 +6,6 @@ The lexicon's SHA-256 is the analysis version, so editing a pattern makes every 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -82,45 +81,86 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
     return Lexicon(version, tuple(signals), dict(data.get("commitment_weights", {})))
 
 
-def _slot_tokens(slot: str) -> list[dict[str, Any]]:
-    """One or more alternative token patterns for a slot (a slot may mix lemmas, heads and prefixes)."""
-    optional = slot.endswith("?") and slot != "?"
-    body = slot[:-1] if optional else slot
+@dataclass(frozen=True)
+class SlotTest:
+    """What a token must be for one lexicon slot: a listed lemma or form, a compound head, or a prefix."""
+
+    key: str
+    lemmas: frozenset[str]
+    heads: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def accepts(self, lower: str, lemma: str, heads: tuple[str, ...]) -> bool:
+        # The word form counts as well as the lemma: a lemmatiser quirk («eige» → «eigen» in Nynorsk,
+        # «kostnadsleie» → «kostnadslei») must not hide a listed word.
+        if lemma in self.lemmas or lower in self.lemmas:
+            return True
+        if self.heads and (lemma in self.heads or not self.heads.isdisjoint(heads)):
+            return True
+        return any(lemma.startswith(p) or lower.startswith(p) for p in self.prefixes)
+
+
+def _slot_body(slot: str) -> tuple[str, bool]:
+    optional = slot.endswith("?") and len(slot) > 1
+    return (slot[:-1] if optional else slot), optional
+
+
+def _is_special(body: str) -> bool:
+    return body == "-" or re.fullmatch(r"~\d+", body) is not None
+
+
+@cache
+def slot_tests(path: Path = LEXICON) -> dict[str, SlotTest]:
+    """Every distinct word slot in the lexicon, keyed by its text."""
+    tests: dict[str, SlotTest] = {}
+    for signal in load_lexicon(path).signals:
+        for pattern in signal.patterns:
+            for slot in pattern:
+                body, _ = _slot_body(slot)
+                if _is_special(body) or body in tests:
+                    continue
+                lemmas, heads, prefixes = set(), set(), []
+                for alt in body.split("|"):
+                    alt = alt.strip().lower()
+                    if alt.startswith("*"):
+                        heads.add(alt[1:])
+                    elif alt.endswith("*"):
+                        prefixes.append(alt[:-1])
+                    elif alt:
+                        lemmas.add(alt)
+                if not (lemmas or heads or prefixes):
+                    raise LexiconError(f"empty slot {slot!r} in {signal.id}")
+                tests[body] = SlotTest(f"s{len(tests)}", frozenset(lemmas), frozenset(heads), tuple(prefixes))
+    return tests
+
+
+def _slot_token(slot: str, tests: dict[str, SlotTest]) -> dict[str, Any]:
+    body, optional = _slot_body(slot)
     op = {"OP": "?"} if optional else {}
     if re.fullmatch(r"~\d+", body):
-        return [{"OP": "{0," + body[1:] + "}", "IS_SENT_START": False}]
+        return {"OP": "{0," + body[1:] + "}", "IS_SENT_START": False}
     if body == "-":
-        return [{"ORTH": {"IN": HYPHENS}, **op}]
-    lemmas, heads, prefixes = [], [], []
-    for alt in body.split("|"):
-        alt = alt.strip().lower()
-        if alt.startswith("*"):
-            heads.append(alt[1:])
-        elif alt.endswith("*"):
-            prefixes.append(re.escape(alt[:-1]))
-        elif alt:
-            lemmas.append(alt)
-    out: list[dict[str, Any]] = []
-    if lemmas:
-        # The word form too: a lemmatiser quirk («eige» → «eigen» in Nynorsk) must not hide a listed word.
-        out.append({"LEMMA": {"IN": lemmas}, **op})
-        out.append({"LOWER": {"IN": lemmas}, **op})
-    if heads:
-        out.append({"_": {"heads": {"INTERSECTS": heads}}, **op})
-    if prefixes:
-        regex = "^(?:" + "|".join(prefixes) + ")"
-        out.append({"LEMMA": {"REGEX": regex}, **op})
-        # simplemma guesses odd lemmas for words it does not know («kostnadsleie» → «kostnadslei»).
-        out.append({"LOWER": {"REGEX": regex}, **op})
-    if not out:
-        raise LexiconError(f"empty slot {slot!r}")
-    return out
+        return {"ORTH": {"IN": HYPHENS}, **op}
+    # The lemmatiser writes a token's slot keys into NORM as «§s3§s17§»: a NORM regex is much cheaper for the
+    # Matcher than a custom-attribute test.
+    return {"NORM": {"REGEX": f"§{tests[body].key}§"}, **op}
 
 
 def matcher_patterns(signal: Signal) -> list[list[dict[str, Any]]]:
-    """Expand each pattern's slots into concrete token patterns (the product of slot alternatives)."""
-    result = []
+    """One Matcher pattern per lexicon pattern (same order as `required_keys`); one test per word slot."""
+    tests = slot_tests()
+    return [[_slot_token(slot, tests) for slot in pattern] for pattern in signal.patterns]
+
+
+def required_keys(signal: Signal) -> list[frozenset[str]]:
+    """Per pattern, the slot keys a sentence must contain for the pattern to have a chance."""
+    tests = slot_tests()
+    out = []
     for pattern in signal.patterns:
-        options = [_slot_tokens(slot) for slot in pattern]
-        result.extend([dict(tok) for tok in combo] for combo in itertools.product(*options))
-    return result
+        keys = set()
+        for slot in pattern:
+            body, optional = _slot_body(slot)
+            if not optional and not _is_special(body):
+                keys.add(tests[body].key)
+        out.append(frozenset(keys))
+    return out

@@ -15,12 +15,14 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from nlp.lemmatize import Lemmatizer
-from nlp.lexicon import load_lexicon
+from nlp.lexicon import load_lexicon, slot_tests
 
 MODEL = "nb_core_news_sm"
 
 if not Token.has_extension("heads"):
     Token.set_extension("heads", default=())
+if not Token.has_extension("slots"):
+    Token.set_extension("slots", default=())
 
 
 def model_installed() -> bool:
@@ -36,6 +38,18 @@ class LemmaComponent:
     def __init__(self, lang: str, keep_model_lemmas: bool = False) -> None:
         self.lemmatizer = Lemmatizer(lang, load_lexicon().heads)
         self.keep_model_lemmas = keep_model_lemmas
+        self.tests = list(slot_tests().values())
+        self.slot_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def slots_for(self, lower: str, lemma: str, heads: tuple[str, ...]) -> tuple[str, ...]:
+        """The lexicon slots this word satisfies, computed once per (form, lemma)."""
+        key = (lower, lemma)
+        hit = self.slot_cache.get(key)
+        if hit is None:
+            hit = tuple(t.key for t in self.tests if t.accepts(lower, lemma, heads))
+            if len(self.slot_cache) < 500_000:
+                self.slot_cache[key] = hit
+        return hit
 
     def __call__(self, doc: Doc) -> Doc:
         analyse = self.lemmatizer.analyse
@@ -55,6 +69,10 @@ class LemmaComponent:
             token.lemma_ = lemma
             if heads:
                 token._.heads = heads
+            slots = self.slots_for(token.lower_, lemma, heads)
+            if slots:
+                token._.slots = slots
+                token.norm_ = "§" + "§".join(slots) + "§"
         return doc
 
 
