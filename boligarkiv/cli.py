@@ -497,5 +497,78 @@ def analyse(
         raise typer.Exit(EXIT_PARTIAL)
 
 
+@app.command()
+def index(
+    ctx: typer.Context,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Bygg indeksen på nytt fra arkivet.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Oppdater søkeindeksen (SQLite FTS5, eller Elasticsearch når BOLIGARKIV_ES_URL er satt)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from index.stage import run_index
+
+    archive = get_ctx(ctx).archive()
+    with Progress(
+        TextColumn("Indekserer"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=fmt is Format.json,
+    ) as progress:
+        task = progress.add_task("index", total=None)
+        result = run_index(archive, rebuild=rebuild, on_done=lambda _s: progress.advance(task))
+    emit(result, fmt)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='Søk: ord, "fraser", OR, -utelat, prefiks*, kommune:, fylke:, signal:, type:, språk:, år:2020..2024'
+        ),
+    ],
+    limit: Annotated[int, typer.Option(help="Antall dokumenter.")] = 10,
+    offset: Annotated[int, typer.Option(help="Hopp over så mange dokumenter (for å bla).")] = 0,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Søk i arkivet: rangerte dokumenter med sidetall, uthevede utdrag og fasetter."""
+    from index.query import QuerySyntaxError, parse_query
+    from index.stage import get_backend
+
+    try:
+        parsed = parse_query(query)
+        result = get_backend(get_ctx(ctx).archive()).search(parsed, limit=limit, offset=offset)
+    except QuerySyntaxError as exc:
+        fail(str(exc), EXIT_INPUT)
+    if fmt is Format.json:
+        emit(result.to_json(), fmt)
+        return
+    from rich.markup import escape
+
+    from boligarkiv.output import console
+
+    console.print(f"[bold]{result.total_documents}[/] dokumenter ({result.total_pages} sider) · {result.backend}")
+    for n, hit in enumerate(result.hits, start=offset + 1):
+        period = f"{hit.year_start}–{hit.year_end}" if hit.year_start else ""
+        console.print(
+            f"\n[bold]{n}. {escape(hit.title or hit.sha256[:12])}[/] · {escape(hit.kommune_navn or '')} "
+            f"· {hit.doc_type or ''} · {period} · [dim]{hit.sha256[:12]}[/]"
+        )
+        for p in hit.pages:
+            parts, pos = [], 0
+            for s, e in p.marks:
+                parts.append(escape(p.snippet[pos:s]) + "[bold yellow]" + escape(p.snippet[s:e]) + "[/]")
+                pos = e
+            parts.append(escape(p.snippet[pos:]))
+            console.print(f"   s. {p.page}: " + "".join(parts))
+    for facet, values in result.facets.items():
+        if values:
+            console.print(f"[dim]{facet}:[/] " + ", ".join(f"{escape(str(v))} ({c})" for v, c in values[:8]))
+
+
 if __name__ == "__main__":
     app()

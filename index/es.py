@@ -1,0 +1,299 @@
+"""Elasticsearch backend (official client, `es` extra): the same query language and results as FTS5.
+
+Index layout: versioned physical indices `boligarkiv-pages-<n>` behind the alias `boligarkiv-pages`, so a
+rebuild fills a fresh index and swaps the alias in one atomic action. Norwegian analysis on `text`
+(standard tokenizer, lowercase, Norwegian stop words, `light_norwegian` stemmer), an unstemmed `text.exact`
+for phrases and prefixes, a `lemmas` field from nlp/ (whitespace-separated lemmas), keyword fields for
+filters and facets. Results collapse by document with inner hits for the best pages.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from index.fts import TYPE_ALIASES, key
+from index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, Term, Word
+from index.records import DocumentHit, PageRecord, SearchResult
+from index.textmatch import Matcher, lemmas_of
+
+ALIAS = "boligarkiv-pages"
+
+SETTINGS: dict[str, Any] = {
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+    "analysis": {
+        "filter": {
+            "norwegian_stop": {"type": "stop", "stopwords": "_norwegian_"},
+            "norwegian_light": {"type": "stemmer", "language": "light_norwegian"},
+        },
+        "analyzer": {
+            "norwegian_text": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "norwegian_stop", "norwegian_light"],
+            },
+            # Exact: lowercase only; æ, ø, å are kept (no ASCII folding: «får» is not «far»).
+            "exact_text": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]},
+            "lemma_text": {"type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]},
+        },
+    },
+}
+MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "sha256": {"type": "keyword"},
+        "page": {"type": "integer"},
+        "text": {
+            "type": "text",
+            "analyzer": "norwegian_text",
+            "fields": {"exact": {"type": "text", "analyzer": "exact_text", "index_prefixes": {}}},
+        },
+        "lemmas": {"type": "text", "analyzer": "lemma_text"},
+        "kommune_nummer": {"type": "keyword"},
+        "kommune_navn": {"type": "keyword"},
+        "kommune_key": {"type": "keyword"},
+        "fylke": {"type": "keyword"},
+        "fylke_key": {"type": "keyword"},
+        "fylkesnummer": {"type": "keyword"},
+        "doc_type": {"type": "keyword"},
+        "language": {"type": "keyword"},
+        "year_start": {"type": "integer"},
+        "year_end": {"type": "integer"},
+        "title": {"type": "text", "analyzer": "norwegian_text", "fields": {"raw": {"type": "keyword"}}},
+        "url": {"type": "keyword", "index": False},
+        "signals": {"type": "keyword"},
+        "flags": {"type": "keyword"},
+    },
+}
+
+
+def term_query(term: Term) -> dict[str, Any]:
+    if isinstance(term, Word):
+        return {
+            "bool": {
+                "should": [
+                    {"match": {"text.exact": {"query": term.text, "boost": 2.0}}},
+                    {"match": {"text": {"query": term.text}}},
+                    *[{"match": {"lemmas": {"query": lemma, "boost": 1.5}}} for lemma in sorted(lemmas_of(term.text))],
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+    if isinstance(term, Phrase):
+        return {"match_phrase": {"text.exact": " ".join(term.words)}}
+    if isinstance(term, Prefix):
+        return {
+            "bool": {
+                "should": [{"prefix": {"text.exact": term.text}}, {"prefix": {"lemmas": term.text}}],
+                "minimum_should_match": 1,
+            }
+        }
+    raise TypeError(term)
+
+
+def filter_query(f: Filter) -> dict[str, Any]:
+    if f.field == "kommune":
+        return (
+            {"term": {"kommune_nummer": f.value.zfill(4)}}
+            if f.value.isdigit()
+            else {"term": {"kommune_key": key(f.value)}}
+        )
+    if f.field == "fylke":
+        return (
+            {"term": {"fylkesnummer": f.value.zfill(2)}} if f.value.isdigit() else {"term": {"fylke_key": key(f.value)}}
+        )
+    if f.field == "signal":
+        return {"term": {"signals": f.value.lower()}}
+    if f.field == "type":
+        return {"term": {"doc_type": TYPE_ALIASES.get(f.value.lower(), f.value.lower())}}
+    if f.field == "language":
+        return {"term": {"language": f.value}}
+    if f.field == "year":
+        must = []
+        if f.high is not None:
+            must.append({"range": {"year_start": {"lte": f.high}}})
+        if f.low is not None:
+            must.append({"range": {"year_end": {"gte": f.low}}})
+        return {"bool": {"filter": must}}
+    raise QuerySyntaxError(f"Ukjent filter {f.field}")
+
+
+def translate(query: Query) -> dict[str, Any]:
+    """The AST as an Elasticsearch bool query (never the user's raw string)."""
+    must = [{"bool": {"should": [term_query(t) for t in g], "minimum_should_match": 1}} for g in query.groups]
+    must_not = [term_query(t) for t in query.excluded] + [filter_query(f) for f in query.excluded_filters]
+    return {
+        "bool": {
+            "must": must or [{"match_all": {}}],
+            "filter": [filter_query(f) for f in query.filters],
+            "must_not": must_not,
+        }
+    }
+
+
+def search_body(query: Query, *, limit: int, offset: int, pages_per_doc: int) -> dict[str, Any]:
+    sort: list[Any] = (
+        ["_score", {"sha256": "asc"}, {"page": "asc"}]
+        if query.has_text
+        else [{"year_end": {"order": "desc", "missing": "_last"}}, {"sha256": "asc"}, {"page": "asc"}]
+    )
+    return {
+        "query": translate(query),
+        "from": offset,
+        "size": limit,
+        "sort": sort,
+        "collapse": {
+            "field": "sha256",
+            "inner_hits": {"name": "pages", "size": pages_per_doc, "_source": ["page", "text", "language"]},
+        },
+        "_source": [
+            "sha256",
+            "page",
+            "title",
+            "kommune_nummer",
+            "kommune_navn",
+            "fylke",
+            "doc_type",
+            "language",
+            "year_start",
+            "year_end",
+            "url",
+            "signals",
+        ],
+        "track_total_hits": True,
+        "aggs": {
+            "documents": {"cardinality": {"field": "sha256", "precision_threshold": 40000}},
+            "kommune": {
+                "terms": {"field": "kommune_nummer", "size": 20},
+                "aggs": {
+                    "docs": {"cardinality": {"field": "sha256"}},
+                    "navn": {"terms": {"field": "kommune_navn", "size": 1}},
+                },
+            },
+            "fylke": {"terms": {"field": "fylke", "size": 20}, "aggs": {"docs": {"cardinality": {"field": "sha256"}}}},
+            "type": {
+                "terms": {"field": "doc_type", "size": 20},
+                "aggs": {"docs": {"cardinality": {"field": "sha256"}}},
+            },
+            "språk": {
+                "terms": {"field": "language", "size": 5},
+                "aggs": {"docs": {"cardinality": {"field": "sha256"}}},
+            },
+            "signal": {
+                "terms": {"field": "signals", "size": 20},
+                "aggs": {"docs": {"cardinality": {"field": "sha256"}}},
+            },
+        },
+    }
+
+
+class EsBackend:
+    name = "elasticsearch"
+
+    def __init__(self, url: str, alias: str = ALIAS) -> None:
+        from elasticsearch import Elasticsearch
+
+        self.es = Elasticsearch(url, request_timeout=60, retry_on_timeout=True, max_retries=3)
+        self.alias = alias
+        self._buffer: list[dict[str, Any]] = []
+        self.ensure()
+
+    def _physical(self) -> str | None:
+        if not self.es.indices.exists_alias(name=self.alias):
+            return None
+        return next(iter(self.es.indices.get_alias(name=self.alias)))
+
+    def ensure(self) -> None:
+        if self._physical() is None:
+            name = f"{self.alias}-{int(time.time() * 1000)}"
+            self.es.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
+            self.es.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+
+    def reset(self) -> None:
+        """Create a fresh index and swap the alias to it atomically; the old index is then removed."""
+        old = self._physical()
+        name = f"{self.alias}-{int(time.time() * 1000)}"
+        self.es.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
+        actions: list[dict[str, Any]] = [{"add": {"index": name, "alias": self.alias}}]
+        if old:
+            actions.insert(0, {"remove": {"index": old, "alias": self.alias}})
+        self.es.indices.update_aliases(actions=actions)
+        if old:
+            self.es.indices.delete(index=old)
+
+    def replace_document(self, sha256: str, pages: list[PageRecord]) -> None:
+        self.flush()
+        self.es.delete_by_query(index=self.alias, query={"term": {"sha256": sha256}}, refresh=True, conflicts="proceed")
+        for p in pages:
+            doc = dict(p.__dict__)
+            doc["kommune_key"] = key(p.kommune_navn)
+            doc["fylke_key"] = key(p.fylke)
+            self._buffer.append({"_index": self.alias, "_id": f"{sha256}:{p.page}", "_source": doc})
+        if len(self._buffer) >= 500:
+            self.flush()
+
+    def flush(self) -> None:
+        from elasticsearch import helpers
+
+        if self._buffer:
+            for ok, info in helpers.streaming_bulk(
+                self.es, self._buffer, max_retries=5, initial_backoff=1, raise_on_error=False, chunk_size=500
+            ):
+                if not ok:
+                    raise RuntimeError(f"Elasticsearch bulk indexing failed: {info}")
+            self._buffer.clear()
+        self.es.indices.refresh(index=self.alias)
+
+    def count_pages(self) -> int:
+        return int(self.es.count(index=self.alias)["count"])
+
+    def search(self, query: Query, *, limit: int = 10, offset: int = 0, pages_per_doc: int = 3) -> SearchResult:
+        body = search_body(query, limit=limit, offset=offset, pages_per_doc=pages_per_doc)
+        # The 8.x client takes the body's keys as keyword arguments («from» and «_source» renamed).
+        kwargs = {{"from": "from_", "_source": "source"}.get(k, k): v for k, v in body.items()}
+        res = self.es.search(index=self.alias, **kwargs)
+        matcher = Matcher.for_query(query)
+        hits = []
+        for h in res["hits"]["hits"]:
+            src = h["_source"]
+            inner = [i["_source"] for i in h["inner_hits"]["pages"]["hits"]["hits"]]
+            hits.append(
+                DocumentHit(
+                    sha256=src["sha256"],
+                    score=round(float(h.get("_score") or 0.0), 4),
+                    title=src.get("title"),
+                    kommune_nummer=src.get("kommune_nummer"),
+                    kommune_navn=src.get("kommune_navn"),
+                    fylke=src.get("fylke"),
+                    doc_type=src.get("doc_type"),
+                    language=src.get("language"),
+                    year_start=src.get("year_start"),
+                    year_end=src.get("year_end"),
+                    url=src.get("url"),
+                    signals=src.get("signals") or [],
+                    pages=[matcher.snippet(i["page"], i["text"], i.get("language")) for i in inner],
+                )
+            )
+        aggs = res["aggregations"]
+        facets: dict[str, list[tuple[str, int]]] = {}
+        for name in ("kommune", "fylke", "type", "språk", "signal"):
+            buckets = aggs[name]["buckets"]
+            if name == "kommune":
+                facets[name] = [
+                    (
+                        f"{b['key']} {b['navn']['buckets'][0]['key'] if b['navn']['buckets'] else ''}".strip(),
+                        int(b["docs"]["value"]),
+                    )
+                    for b in buckets
+                ]
+            else:
+                facets[name] = [(b["key"], int(b["docs"]["value"])) for b in buckets]
+            facets[name].sort(key=lambda kv: (-kv[1], kv[0]))
+        return SearchResult(
+            total_documents=int(aggs["documents"]["value"]),
+            total_pages=int(res["hits"]["total"]["value"]),
+            hits=hits,
+            facets=facets,
+            backend=self.name,
+        )

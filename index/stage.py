@@ -1,0 +1,131 @@
+"""Bring the search index up to date from the archive, incrementally.
+
+A document is (re)indexed when its index stamp differs from what it would be now: the index code version,
+its extract and analysis versions, and the kommune's current red flags (the flags travel with each page).
+`--rebuild` starts from an empty index (on Elasticsearch: a fresh index swapped in atomically by alias).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from boligarkiv.db import Archive
+from boligarkiv.models import Document, Fetch, Flag, Kommune, Page, SignalHit, StageVersion, utcnow
+from index.records import PageRecord, SearchBackend
+from index.textmatch import lemma_text
+
+INDEX_VERSION = "index-1"
+
+
+def get_backend(archive: Archive) -> SearchBackend:
+    if archive.settings.es_url:
+        from index.es import EsBackend
+
+        return EsBackend(archive.settings.es_url)
+    from index.fts import FtsBackend
+
+    return FtsBackend(archive.engine)
+
+
+def kommune_flags(archive: Archive) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with archive.session() as session:
+        for nummer, indicator in session.execute(
+            select(Flag.kommune_nummer, Flag.indicator).where(Flag.current.is_(True), Flag.flagged.is_(True))
+        ):
+            out.setdefault(nummer, []).append(indicator)
+    return {k: sorted(set(v)) for k, v in out.items()}
+
+
+def stamp(doc: Document, flags: list[str]) -> str:
+    flag_sig = hashlib.sha256(" ".join(flags).encode()).hexdigest()[:8]
+    return f"{INDEX_VERSION}:{doc.extract_version}:{doc.analysis_version}:{flag_sig}"
+
+
+def page_records(archive: Archive, doc: Document, kommune: Kommune | None, flags: list[str]) -> list[PageRecord]:
+    with archive.session() as session:
+        pages = list(session.scalars(select(Page).where(Page.document_sha256 == doc.sha256).order_by(Page.number)))
+        signals = sorted(
+            set(
+                session.scalars(
+                    select(SignalHit.signal).where(
+                        SignalHit.document_sha256 == doc.sha256, SignalHit.negated.is_(False)
+                    )
+                )
+            )
+        )
+        url = session.scalar(select(Fetch.url).where(Fetch.sha256 == doc.sha256).order_by(Fetch.fetched_at).limit(1))
+        year_start = doc.period_start or (doc.adopted_date.year if doc.adopted_date else None) or doc.first_seen.year
+        year_end = doc.period_end or year_start
+        records = []
+        for p in pages:
+            if p.lemmas is None:
+                p.lemmas = lemma_text(p.text, doc.language)
+            records.append(
+                PageRecord(
+                    sha256=doc.sha256,
+                    page=p.number,
+                    text=p.text,
+                    lemmas=p.lemmas,
+                    kommune_nummer=doc.kommune_nummer,
+                    kommune_navn=kommune.navn if kommune else None,
+                    fylke=kommune.fylke if kommune else None,
+                    fylkesnummer=kommune.fylkesnummer if kommune else None,
+                    doc_type=doc.doc_type,
+                    language=doc.language,
+                    year_start=year_start,
+                    year_end=year_end,
+                    title=doc.title,
+                    url=url or doc.first_url,
+                    signals=signals,
+                    flags=flags,
+                )
+            )
+        return records
+
+
+def run_index(
+    archive: Archive,
+    *,
+    rebuild: bool = False,
+    on_done: Callable[[str], None] | None = None,
+    backend: SearchBackend | None = None,
+) -> dict[str, Any]:
+    backend = backend or get_backend(archive)
+    if rebuild:
+        backend.reset()
+    flags = kommune_flags(archive)
+    with archive.session() as session:
+        docs = list(
+            session.scalars(
+                select(Document).where(Document.extract_version.is_not(None), Document.extract_error.is_(None))
+            )
+        )
+        kommuner = {k.nummer: k for k in session.scalars(select(Kommune))}
+    todo = [d for d in docs if rebuild or d.index_version != stamp(d, flags.get(d.kommune_nummer or "", []))]
+    pages = 0
+    for doc in todo:
+        kflags = flags.get(doc.kommune_nummer or "", [])
+        records = page_records(archive, doc, kommuner.get(doc.kommune_nummer or ""), kflags)
+        backend.replace_document(doc.sha256, records)
+        pages += len(records)
+        with archive.session() as session:
+            row = session.get(Document, doc.sha256)
+            assert row is not None
+            row.index_version = stamp(doc, kflags)
+            row.indexed_at = utcnow()
+        if on_done:
+            on_done(doc.sha256)
+    if todo:
+        backend.flush()
+    with archive.session() as session:
+        row = session.get(StageVersion, "index")
+        if row is None:
+            session.add(StageVersion(stage="index", version=INDEX_VERSION))
+        else:
+            row.version = INDEX_VERSION
+    return {"documents": len(todo), "pages": pages, "backend": backend.name, "total_pages": backend.count_pages()}

@@ -1,0 +1,95 @@
+"""Query words → lemmas (both written standards), and highlighted snippets computed the same way for
+every backend, so a hit found through a lemma («boligene» for «bolig») is highlighted too."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from index.query import Phrase, Prefix, Query, Term, Word
+from index.records import WORD_RE, PageHit
+from nlp.lemmatize import Lemmatizer
+from nlp.lexicon import load_lexicon
+
+SNIPPET_WORDS = 32
+
+
+@cache
+def lemmatizer(lang: str) -> Lemmatizer:
+    return Lemmatizer(lang, load_lexicon().heads)
+
+
+def lemmas_of(word: str) -> set[str]:
+    """The word's lemma in Bokmål and in Nynorsk (the query does not say which it is written in)."""
+    return {lemmatizer("nb").lemma(word), lemmatizer("nn").lemma(word)}
+
+
+def lemma_text(text: str, lang: str | None) -> str:
+    lem = lemmatizer(lang if lang in ("nb", "nn") else "nb")
+    return " ".join(lem.lemma(w) for w in WORD_RE.findall(text))
+
+
+@dataclass
+class Matcher:
+    words: set[str]
+    lemmas: set[str]
+    prefixes: tuple[str, ...]
+    phrases: list[re.Pattern[str]]
+
+    @classmethod
+    def for_query(cls, query: Query) -> Matcher:
+        words: set[str] = set()
+        lemmas: set[str] = set()
+        prefixes: list[str] = []
+        phrases = []
+        for term in query.positive_terms():
+            if isinstance(term, Word):
+                words.add(term.text)
+                lemmas |= lemmas_of(term.text)
+            elif isinstance(term, Prefix):
+                prefixes.append(term.text)
+            elif isinstance(term, Phrase):
+                phrases.append(
+                    re.compile(r"(?<![\wæøå])" + r"[\W_]+".join(map(re.escape, term.words)) + r"(?![\wæøå])", re.I)
+                )
+        return cls(words, lemmas, tuple(prefixes), phrases)
+
+    def spans(self, text: str, lang: str | None) -> list[tuple[int, int]]:
+        lem = lemmatizer(lang if lang in ("nb", "nn") else "nb")
+        out = []
+        for m in WORD_RE.finditer(text):
+            w = m.group(0).lower()
+            if (
+                w in self.words
+                or w.startswith(self.prefixes or ("\0",))
+                or (self.lemmas and lem.lemma(w) in self.lemmas)
+            ):
+                out.append((m.start(), m.end()))
+        for p in self.phrases:
+            out.extend((m.start(), m.end()) for m in p.finditer(text))
+        return sorted(set(out))
+
+    def snippet(self, page: int, text: str, lang: str | None) -> PageHit:
+        spans = self.spans(text, lang)
+        words = list(WORD_RE.finditer(text))
+        if not words:
+            return PageHit(page, "", [])
+        if spans:
+            first = spans[0][0]
+            idx = next((i for i, w in enumerate(words) if w.end() > first), 0)
+        else:
+            idx = 0
+        lo = max(0, idx - SNIPPET_WORDS // 3)
+        hi = min(len(words) - 1, lo + SNIPPET_WORDS)
+        start, end = words[lo].start(), words[hi].end()
+        snippet = ("…" if lo > 0 else "") + " ".join(text[start:end].split()) + ("…" if hi < len(words) - 1 else "")
+        # Recompute marks on the normalised snippet text.
+        marks = self.spans(snippet, lang)
+        return PageHit(page, snippet, marks)
+
+
+def term_words(term: Term) -> list[str]:
+    if isinstance(term, Phrase):
+        return list(term.words)
+    return [term.text]

@@ -1,0 +1,96 @@
+"""The query language parser and its translation to FTS5 and Elasticsearch (no server needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.es import MAPPINGS, SETTINGS, search_body, translate
+from index.fts import FtsBackend
+from index.query import Filter, Phrase, Prefix, QuerySyntaxError, Word, parse_query
+
+
+def test_parse_everything() -> None:
+    q = parse_query(
+        'boligsosial "leie til eie" startlån OR bostøtte -deleie utleie* kommune:Bergen '
+        'fylke:"Møre og Romsdal" signal:leie_til_eie type:boligplan språk:nn år:2020..2024 -kommune:0301'
+    )
+    assert q.groups == [
+        [Word("boligsosial")],
+        [Phrase(("leie", "til", "eie"))],
+        [Word("startlån"), Word("bostøtte")],
+        [Prefix("utleie")],
+    ]
+    assert q.excluded == [Word("deleie")]
+    assert Filter("fylke", "Møre og Romsdal") in q.filters
+    assert Filter("year", "2020..2024", 2020, 2024) in q.filters
+    assert Filter("language", "nn") in q.filters
+    assert q.excluded_filters == [Filter("kommune", "0301")]
+    assert parse_query("år:2021").filters == [Filter("year", "2021", 2021, 2021)]
+    assert parse_query("år:2020..").filters == [Filter("year", "2020..", 2020, None)]
+    assert parse_query("leie-til-eie").groups == [[Phrase(("leie", "til", "eie"))]]
+    assert parse_query("sprak:nynorsk").filters == [Filter("language", "nn")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('"leie til eie', "anførselstegn"),
+        ("OR bolig", "mellom to søkeord"),
+        ("bolig OR", "mellom to søkeord"),
+        ("foo:bar", "Ukjent filter"),
+        ("kommune:", "mangler en verdi"),
+        ("år:2025..2020", "baklengs"),
+        ("år:tjue", "Ugyldig år"),
+        ("språk:sv", "Ukjent språk"),
+        ("-bolig", "bare utelate"),
+        ("b*", "minst to bokstaver"),
+        ("bo*lig", "til slutt"),
+    ],
+)
+def test_bad_syntax_has_a_clear_message(text: str, message: str) -> None:
+    with pytest.raises(QuerySyntaxError, match=message):
+        parse_query(text)
+
+
+def test_fts_match_expression_uses_text_and_both_lemmas() -> None:
+    q = parse_query('boligene "kommunale utleieboliger" start* -deleie')
+    expr = FtsBackend.match_expression(q)
+    assert 'text : "boligene"' in expr and 'lemmas : "bolig"' in expr
+    assert 'text : "kommunale utleieboliger"' in expr
+    assert 'text : "start" *' in expr
+    assert expr.endswith('NOT (text : "deleie" OR lemmas : "deleie")')
+
+
+def test_es_mapping_has_norwegian_analysis_and_exact_and_lemma_fields() -> None:
+    filters = SETTINGS["analysis"]["filter"]
+    assert filters["norwegian_light"] == {"type": "stemmer", "language": "light_norwegian"}
+    assert filters["norwegian_stop"]["stopwords"] == "_norwegian_"
+    assert SETTINGS["analysis"]["analyzer"]["norwegian_text"]["tokenizer"] == "standard"
+    assert "asciifolding" not in json.dumps(SETTINGS)  # æ, ø, å stay distinct
+    props = MAPPINGS["properties"]
+    assert (
+        props["text"]["analyzer"] == "norwegian_text" and props["text"]["fields"]["exact"]["analyzer"] == "exact_text"
+    )
+    assert props["lemmas"]["analyzer"] == "lemma_text"
+    for kw in ("sha256", "kommune_nummer", "fylke", "doc_type", "language", "signals", "flags"):
+        assert props[kw]["type"] == "keyword"
+
+
+def test_es_translation() -> None:
+    q = parse_query('"leie til eie" bolig OR bustad -deleie kommune:4601 fylke:Vestland år:2020..2024 -type:annet')
+    body = translate(q)["bool"]
+    assert body["must"][0]["bool"]["should"] == [{"match_phrase": {"text.exact": "leie til eie"}}]
+    lemma_clause = json.dumps(body["must"][1], ensure_ascii=False)
+    assert '"lemmas": {"query": "bolig"' in lemma_clause and '"lemmas": {"query": "bustad"' in lemma_clause
+    assert {"term": {"kommune_nummer": "4601"}} in body["filter"]
+    assert {"term": {"fylke_key": "vestland"}} in body["filter"]
+    assert {
+        "bool": {"filter": [{"range": {"year_start": {"lte": 2024}}}, {"range": {"year_end": {"gte": 2020}}}]}
+    } in body["filter"]
+    assert {"term": {"doc_type": "annet"}} in body["must_not"]
+    full = search_body(q, limit=10, offset=20, pages_per_doc=3)
+    assert full["collapse"]["field"] == "sha256" and full["collapse"]["inner_hits"]["size"] == 3
+    assert full["from"] == 20 and set(full["aggs"]) >= {"kommune", "fylke", "type", "språk", "signal", "documents"}
+    assert translate(parse_query("kommune:Bergen"))["bool"]["must"] == [{"match_all": {}}]

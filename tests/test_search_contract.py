@@ -1,0 +1,239 @@
+"""One contract for every search backend: SQLite FTS5 always, Elasticsearch when BOLIGARKIV_ES_URL is set.
+
+The fixture corpus is analysed by the real NLP stage and indexed by the real index stage.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from boligarkiv.db import Archive
+from boligarkiv.models import Document, Page
+from index.fts import FtsBackend
+from index.query import QuerySyntaxError, parse_query
+from index.records import SearchResult
+from index.stage import run_index
+from nlp.stage import run_analyse
+
+ES_URL = os.environ.get("BOLIGARKIV_ES_URL")
+
+CORPUS: list[dict[str, Any]] = [
+    {
+        "sha": "1" * 64,
+        "kommune": "4601",
+        "type": "boligsosial_handlingsplan",
+        "lang": "nb",
+        "period": (2021, 2025),
+        "title": "Boligsosial handlingsplan 2021–2025 for Bergen kommune",
+        "pages": [
+            "Boligsosial handlingsplan for Bergen kommune.",
+            "Kommunen skal etablere en leie-til-eie-modell. Boligene skal være rimelige boliger for unge.",
+            "Startlån skal brukes aktivt. Kommunen får nye utleieboliger i 2024.",
+        ],
+    },
+    {
+        "sha": "2" * 64,
+        "kommune": "4621",
+        "type": "boligsosial_handlingsplan",
+        "lang": "nn",
+        "period": (2020, 2024),
+        "title": "Bustadsosial handlingsplan for Voss herad",
+        "pages": [
+            "Bustadsosial handlingsplan for Voss herad.",
+            "Kommunen eig 87 kommunale utleigebustader. Det skal byggjast nye utleigebustader.",
+            "Kommunen vil prøve ut leige til eige saman med Husbanken.",
+        ],
+    },
+    {
+        "sha": "3" * 64,
+        "kommune": "0301",
+        "type": "boligplan",
+        "lang": "nb",
+        "period": (2016, 2019),
+        "title": "Boligplan 2016–2019 for Oslo kommune",
+        "pages": ["Boligplan for Oslo kommune. Far og mor leier bolig i sentrum.", "Det er ikke aktuelt med deleie."],
+    },
+    {
+        "sha": "4" * 64,
+        "kommune": "1506",
+        "type": "saksdokument",
+        "lang": "nb",
+        "period": None,
+        "title": "Protokoll kommunestyret Molde",
+        "pages": ["Møteprotokoll. Sak 12/24 om vintervedlikehold av veier. Kommunen får ny brannbil."],
+    },
+]
+
+
+def build_archive(archive: Archive) -> None:
+    with archive.session() as s:
+        for d in CORPUS:
+            s.add(
+                Document(
+                    sha256=d["sha"],
+                    kommune_nummer=d["kommune"],
+                    mime="application/pdf",
+                    size=1,
+                    title=d["title"],
+                    doc_type=d["type"],
+                    language=d["lang"],
+                    period_start=d["period"][0] if d["period"] else None,
+                    period_end=d["period"][1] if d["period"] else None,
+                    extract_version="extract-1",
+                    first_url=f"https://example.kommune.no/{d['sha'][:4]}.pdf",
+                )
+            )
+            s.flush()
+            s.add_all(Page(document_sha256=d["sha"], number=i, text=t) for i, t in enumerate(d["pages"], start=1))
+    run_analyse(archive, workers=1)
+
+
+@pytest.fixture(params=["fts", "es"])
+def backend(request: pytest.FixtureRequest, archive: Archive) -> Iterator[Any]:
+    build_archive(archive)
+    if request.param == "fts":
+        b: Any = FtsBackend(archive.engine)
+        run_index(archive, backend=b)
+        yield b
+        return
+    if not ES_URL:
+        pytest.skip("Elasticsearch contract tests need BOLIGARKIV_ES_URL (docker compose up elasticsearch)")
+    from index.es import EsBackend
+
+    alias = f"boligarkiv-test-{uuid.uuid4().hex[:8]}"
+    b = EsBackend(ES_URL, alias=alias)
+    run_index(archive, backend=b)
+    yield b
+    b.es.indices.delete(index=f"{alias}-*")
+
+
+def search(b: Any, q: str, **kw: Any) -> SearchResult:
+    return b.search(parse_query(q), **kw)
+
+
+def shas(r: SearchResult) -> list[str]:
+    return [h.sha256[0] for h in r.hits]
+
+
+def test_inflection_bokmal_and_nynorsk(backend: Any) -> None:
+    assert "1" in shas(search(backend, "bolig"))  # «Boligene», «boliger»
+    r = search(backend, "utleigebustad")
+    assert shas(r)[0] == "2"
+    page = r.hits[0].pages[0]
+    assert page.page == 2 and "utleigebustader" in page.snippet
+    assert page.marks and page.snippet[page.marks[0][0] : page.marks[0][1]].lower().startswith("utleigebustad")
+
+
+def test_exact_phrase(backend: Any) -> None:
+    r = search(backend, '"leie til eie"')
+    assert shas(r) == ["1"]  # «leie-til-eie» in Bergen; Voss writes «leige til eige»
+    assert r.hits[0].pages[0].page == 2
+    assert shas(search(backend, '"eie til leie"')) == []
+
+
+def test_diacritics_are_not_folded(backend: Any) -> None:
+    far = shas(search(backend, "far"))
+    faar = shas(search(backend, "får"))
+    assert far == ["3"]
+    assert set(faar) == {"1", "4"}
+
+
+def test_filters_and_exclusions(backend: Any) -> None:
+    assert shas(search(backend, "kommune:Bergen")) == ["1"]
+    assert shas(search(backend, "kommune:4621")) == ["2"]
+    assert set(shas(search(backend, "fylke:Vestland"))) == {"1", "2"}
+    assert shas(search(backend, "språk:nn")) == ["2"]
+    assert set(shas(search(backend, "type:boligsosial"))) == {"1", "2"}
+    assert set(shas(search(backend, "signal:leie_til_eie"))) == {"1", "2"}
+    assert "3" not in shas(search(backend, "signal:deleie"))  # only a negated mention
+    assert set(shas(search(backend, "år:2023..2030"))) >= {"1"} and "3" not in shas(search(backend, "år:2023..2030"))
+    assert shas(search(backend, "år:2017")) == ["3"]
+    assert set(shas(search(backend, "kommune*"))) >= {"1", "2", "3", "4"}
+    assert "4" not in shas(search(backend, "kommune* -vintervedlikehold"))
+    assert "1" not in shas(search(backend, "kommune* -kommune:Bergen"))
+    assert set(shas(search(backend, "startlån OR utleigebustad"))) == {"1", "2"}
+
+
+def test_grouping_pagination_and_facets(backend: Any) -> None:
+    r = search(backend, "kommune*", limit=2)
+    assert r.total_documents == 4 and len(r.hits) == 2
+    assert len({h.sha256 for h in r.hits}) == 2
+    rest = search(backend, "kommune*", limit=2, offset=2)
+    assert {h.sha256 for h in r.hits}.isdisjoint({h.sha256 for h in rest.hits})
+    facets = dict(r.facets["fylke"])
+    assert facets == {"Vestland": 2, "Oslo": 1, "Møre og Romsdal": 1}
+    assert dict(r.facets["språk"]) == {"nb": 3, "nn": 1}
+    assert dict(r.facets["signal"]).get("leie_til_eie") == 2
+    hit = (
+        next(h for h in r.hits if h.kommune_nummer == "4601")
+        if any(h.kommune_nummer == "4601" for h in r.hits)
+        else next(h for h in rest.hits if h.kommune_nummer == "4601")
+    )
+    assert hit.kommune_navn == "Bergen" and hit.fylke == "Vestland" and hit.year_start == 2021
+    assert hit.url and hit.url.endswith(".pdf")
+
+
+def test_bad_syntax_never_reaches_the_engine(backend: Any) -> None:
+    with pytest.raises(QuerySyntaxError):
+        search(backend, '"unclosed')
+    # Characters that mean something to the engines are plain text to us.
+    assert search(backend, 'NEAR(bolig) AND (startlån) ^2 "~" :').total_documents >= 0
+
+
+def test_incremental_indexing(archive: Archive) -> None:
+    build_archive(archive)
+    b = FtsBackend(archive.engine)
+    first = run_index(archive, backend=b)
+    assert first["documents"] == 4 and first["total_pages"] == 9
+    assert run_index(archive, backend=b)["documents"] == 0
+    with archive.session() as s:
+        doc = s.get(Document, "3" * 64)
+        doc.analysis_version = "nlp-0+lex-changed"
+    again = run_index(archive, backend=b)
+    assert again["documents"] == 1 and again["total_pages"] == 9
+    from boligarkiv.models import Flag
+
+    with archive.session() as s:
+        s.add(
+            Flag(
+                kommune_nummer="4601",
+                indicator="robek",
+                year=date.today().year,
+                value=1,
+                threshold=1,
+                flagged=True,
+                source="ROBEK",
+            )
+        )
+    assert run_index(archive, backend=b)["documents"] == 1  # the kommune's flags travel with its pages
+    assert run_index(archive, backend=b, rebuild=True)["documents"] == 4
+
+
+def test_cli_index_and_search(archive: Archive) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from boligarkiv.cli import app
+
+    build_archive(archive)
+    runner = CliRunner()
+    d = str(archive.settings.data_dir)
+    out = runner.invoke(app, ["--data-dir", d, "index", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["documents"] == 4
+    out = runner.invoke(app, ["--data-dir", d, "search", "utleigebustad språk:nn", "--format", "json"])
+    data = json.loads(out.stdout)
+    assert data["total_documents"] == 1 and data["hits"][0]["pages"][0]["page"] == 2
+    assert "<mark>utleigebustader</mark>" in data["hits"][0]["pages"][0]["html"]
+    assert data["facets"]["språk"] == [{"value": "nn", "count": 1}]
+    table = runner.invoke(app, ["--data-dir", d, "search", "startlån"])
+    assert table.exit_code == 0 and "Bergen" in table.output and "s. 3" in table.output
+    bad = runner.invoke(app, ["--data-dir", d, "search", "år:tjue"])
+    assert bad.exit_code == 2 and "Ugyldig år" in bad.output
