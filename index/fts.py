@@ -29,7 +29,7 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS ix_search_page_kommune ON search_page (kommune_nummer)",
     "CREATE INDEX IF NOT EXISTS ix_search_page_fylke ON search_page (fylke_key)",
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        text, lemmas, tokenize = 'unicode61 remove_diacritics 0')""",
+        text, lemmas, facets, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4')""",
     """CREATE TABLE IF NOT EXISTS search_signal (
         signal TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (signal, sha256)) WITHOUT ROWID""",
 ]
@@ -44,7 +44,8 @@ TYPE_ALIASES = {
     "sak": "saksdokument",
     "møtedokument": "saksdokument",
 }
-MAX_CANDIDATE_PAGES = 20_000
+MAX_CANDIDATE_PAGES = 5_000  # pages ranked for grouping, totals and facets; beyond this they are estimates
+YEAR_SPAN = (1990, 2060)
 INSERT_PAGE = (
     "INSERT INTO search_page (sha256, page, kommune_nummer, kommune_navn, kommune_key, fylke, fylke_key, fylkesnummer,"
     " doc_type, language, year_start, year_end, title, url, signals, flags) VALUES (:sha256, :page, :kn, :navn, :kkey,"
@@ -57,8 +58,33 @@ def key(value: str | None) -> str:
     return re.sub(r"\s*\(.*\)\s*$", "", value or "").casefold().strip()
 
 
+def token(prefix: str, value: str | None) -> str:
+    """A filter value as one FTS token: letters and digits only («Møre og Romsdal» → fymøreogromsdal)."""
+    return prefix + re.sub(r"[\W_]+", "", key(value))
+
+
+def facet_tokens(p: PageRecord) -> str:
+    toks = [
+        token("kn", p.kommune_nummer),
+        token("km", p.kommune_navn),
+        token("fy", p.fylke),
+        token("fn", p.fylkesnummer),
+        token("dt", p.doc_type),
+        token("lg", p.language),
+    ]
+    toks += [token("sg", s) for s in p.signals]
+    if p.year_start:
+        end = p.year_end or p.year_start
+        toks += [f"yr{y}" for y in range(max(p.year_start, YEAR_SPAN[0]), min(end, YEAR_SPAN[1]) + 1)]
+    return " ".join(t for t in toks if len(t) > 2)
+
+
 def _q(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
+
+
+# Columns of a candidate row (plain tuples: thousands per query).
+C_ID, C_SHA, C_PAGE, C_KNR, C_KNAVN, C_FYLKE, C_TYPE, C_LANG, C_SIGNALS, C_RANK = range(10)
 
 
 class FtsBackend:
@@ -112,8 +138,8 @@ class FtsBackend:
                     },
                 ).scalar_one()
                 conn.execute(
-                    text("INSERT INTO search_fts (rowid, text, lemmas) VALUES (:id, :t, :l)"),
-                    {"id": row, "t": p.text, "l": p.lemmas},
+                    text("INSERT INTO search_fts (rowid, text, lemmas, facets) VALUES (:id, :t, :l, :f)"),
+                    {"id": row, "t": p.text, "l": p.lemmas, "f": facet_tokens(p)},
                 )
             for s in sorted({s for p in pages for s in p.signals}):
                 conn.execute(
@@ -140,148 +166,136 @@ class FtsBackend:
             return "text : " + _q(" ".join(term.words))
         raise TypeError(term)
 
+    @staticmethod
+    def filter_match(f: Filter) -> str:
+        """A filter as an FTS5 expression on the facets column (posting lists, not a SQL join)."""
+        if f.field == "kommune":
+            tok = token("kn", f.value.zfill(4)) if f.value.isdigit() else token("km", f.value)
+        elif f.field == "fylke":
+            tok = token("fn", f.value.zfill(2)) if f.value.isdigit() else token("fy", f.value)
+        elif f.field == "signal":
+            tok = token("sg", f.value)
+        elif f.field == "type":
+            tok = token("dt", TYPE_ALIASES.get(f.value.lower(), f.value.lower()))
+        elif f.field == "language":
+            tok = token("lg", f.value)
+        elif f.field == "year":
+            low = max(f.low or YEAR_SPAN[0], YEAR_SPAN[0])
+            high = min(f.high or YEAR_SPAN[1], YEAR_SPAN[1])
+            if low > high:
+                raise QuerySyntaxError("Årsintervallet ligger utenfor det arkivet dekker")
+            return "(" + " OR ".join(f"facets : yr{y}" for y in range(low, high + 1)) + ")"
+        else:
+            raise QuerySyntaxError(f"Ukjent filter {f.field}")
+        return f"facets : {_q(tok)}"
+
     @classmethod
     def match_expression(cls, query: Query) -> str | None:
-        if not query.groups:
+        parts = ["(" + " OR ".join(cls.term_match(t) for t in g) + ")" for g in query.groups]
+        parts += [cls.filter_match(f) for f in query.filters]
+        if not parts:
             return None
-        expr = " AND ".join("(" + " OR ".join(cls.term_match(t) for t in g) + ")" for g in query.groups)
+        expr = " AND ".join(parts)
         for term in query.excluded:
             expr = f"({expr}) NOT {cls.term_match(term)}"
+        for f in query.excluded_filters:
+            expr = f"({expr}) NOT {cls.filter_match(f)}"
         return expr
-
-    @staticmethod
-    def filter_sql(f: Filter, i: int, params: dict[str, Any]) -> str:
-        p = f"f{i}"
-        if f.field == "kommune":
-            if f.value.isdigit():
-                params[p] = f.value.zfill(4)
-                return f"p.kommune_nummer = :{p}"
-            params[p] = key(f.value)
-            return f"p.kommune_key = :{p}"
-        if f.field == "fylke":
-            if f.value.isdigit():
-                params[p] = f.value.zfill(2)
-                return f"p.fylkesnummer = :{p}"
-            params[p] = key(f.value)
-            return f"p.fylke_key = :{p}"
-        if f.field == "signal":
-            params[p] = f.value.lower()
-            return f"EXISTS (SELECT 1 FROM search_signal s WHERE s.signal = :{p} AND s.sha256 = p.sha256)"
-        if f.field == "type":
-            params[p] = TYPE_ALIASES.get(f.value.lower(), f.value.lower())
-            return f"p.doc_type = :{p}"
-        if f.field == "language":
-            params[p] = f.value
-            return f"p.language = :{p}"
-        if f.field == "year":
-            conds = []
-            if f.high is not None:
-                params[p + "h"] = f.high
-                conds.append(f"p.year_start <= :{p}h")
-            if f.low is not None:
-                params[p + "l"] = f.low
-                conds.append(f"coalesce(p.year_end, p.year_start) >= :{p}l")
-            return "(" + " AND ".join(conds) + ")"
-        raise QuerySyntaxError(f"Ukjent filter {f.field}")
 
     # --- search --------------------------------------------------------------------------------------
     def search(self, query: Query, *, limit: int = 10, offset: int = 0, pages_per_doc: int = 3) -> SearchResult:
-        params: dict[str, Any] = {}
-        where = []
         match = self.match_expression(query)
-        for i, f in enumerate(query.filters):
-            where.append(self.filter_sql(f, i, params))
-        for i, f in enumerate(query.excluded_filters, start=len(query.filters)):
-            where.append(f"NOT ({self.filter_sql(f, i, params)})")
-        if match is None and query.excluded:
-            params["excl"] = " OR ".join(self.term_match(t) for t in query.excluded)
-            where.append("p.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :excl)")
-        cols = "p.id, p.sha256, p.page, p.kommune_nummer, p.kommune_navn, p.fylke, p.doc_type, p.language"
-        if match is not None:
-            params["match"] = match
-            sql = (
-                f"SELECT {cols}, bm25(search_fts, 1.0, 0.7) AS rank FROM search_fts "
-                f"JOIN search_page p ON p.id = search_fts.rowid WHERE search_fts MATCH :match"
-            )
-            if where:
-                sql += " AND " + " AND ".join(where)
-            sql += " ORDER BY rank"
-        else:
-            sql = f"SELECT {cols}, 0.0 AS rank FROM search_page p"
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            sql += " ORDER BY coalesce(p.year_end, p.year_start, 0) DESC, p.sha256, p.page"
-        sql += f" LIMIT {MAX_CANDIDATE_PAGES}"
+        if match is None:  # only exclusions: parse_query refuses those, but be safe
+            raise QuerySyntaxError("Søket trenger et søkeord eller et filter")
+        cols = "p.id, p.sha256, p.page, p.kommune_nummer, p.kommune_navn, p.fylke, p.doc_type, p.language, p.signals"
+        # Rank inside FTS5 alone (its fast path), then fetch metadata for the best candidates only.
+        order = "rank" if query.has_text else "rowid DESC"
+        sql = (
+            f"WITH c AS (SELECT rowid AS id, bm25(search_fts, 1.0, 0.7, 0.0) AS rank FROM search_fts "
+            f"WHERE search_fts MATCH :match ORDER BY {order} LIMIT {MAX_CANDIDATE_PAGES + 1}) "
+            f"SELECT {cols}, c.rank AS rank FROM c JOIN search_page p ON p.id = c.id ORDER BY "
+            + ("c.rank" if query.has_text else "coalesce(p.year_end, p.year_start, 0) DESC, p.sha256, p.page")
+        )
         with self.engine.connect() as conn:
             try:
-                rows = conn.execute(text(sql), params).all()
+                # The raw DB-API cursor: thousands of candidate rows as plain tuples, no ORM row objects.
+                cursor = conn.connection.driver_connection.execute(sql, {"match": match})  # type: ignore[union-attr]
+                rows: list[Any] = cursor.fetchall()
             except Exception as exc:  # an FTS syntax problem must never surface as a server error
                 if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
                     raise QuerySyntaxError("Søket kunne ikke tolkes; prøv enklere ord eller fraser") from exc
                 raise
+            estimate = len(rows) > MAX_CANDIDATE_PAGES
+            rows = rows[:MAX_CANDIDATE_PAGES]
             docs: OrderedDict[str, list[Any]] = OrderedDict()
             for r in rows:
-                docs.setdefault(r.sha256, []).append(r)
-            facets = self._facets(conn, rows, docs)
+                docs.setdefault(r[C_SHA], []).append(r)
+            facets = self._facets(docs)
             chosen = list(docs.items())[offset : offset + limit]
             hits = self._hits(conn, query, chosen, pages_per_doc)
+            total_pages = len(rows)
+            if estimate:
+                total_pages = int(
+                    conn.execute(
+                        text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :m"), {"m": match}
+                    ).scalar_one()
+                )
         return SearchResult(
-            total_documents=len(docs), total_pages=len(rows), hits=hits, facets=facets, backend=self.name
+            total_documents=len(docs),
+            total_pages=total_pages,
+            hits=hits,
+            facets=facets,
+            backend=self.name,
+            estimate=estimate,
         )
 
     @staticmethod
-    def _facets(conn: Any, rows: list[Any], docs: OrderedDict[str, list[Any]]) -> dict[str, list[tuple[str, int]]]:
+    def _facets(docs: OrderedDict[str, list[Any]]) -> dict[str, list[tuple[str, int]]]:
         first = [pages[0] for pages in docs.values()]
         counters: dict[str, Counter[str]] = {
-            "kommune": Counter(f"{r.kommune_nummer} {r.kommune_navn}" for r in first if r.kommune_nummer),
-            "fylke": Counter(r.fylke for r in first if r.fylke),
-            "type": Counter(r.doc_type for r in first if r.doc_type),
-            "språk": Counter(r.language for r in first if r.language),
+            "kommune": Counter(f"{r[C_KNR]} {r[C_KNAVN]}" for r in first if r[C_KNR]),
+            "fylke": Counter(r[C_FYLKE] for r in first if r[C_FYLKE]),
+            "type": Counter(r[C_TYPE] for r in first if r[C_TYPE]),
+            "språk": Counter(r[C_LANG] for r in first if r[C_LANG]),
+            "signal": Counter(s for r in first for s in (r[C_SIGNALS] or "").split()),
         }
-        signal_counts: Counter[str] = Counter()
-        shas = list(docs)
-        for i in range(0, len(shas), 900):
-            chunk = shas[i : i + 900]
-            marks = ",".join(f":s{j}" for j in range(len(chunk)))
-            for sig, n in conn.execute(
-                text(f"SELECT signal, count(*) FROM search_signal WHERE sha256 IN ({marks}) GROUP BY signal"),
-                {f"s{j}": s for j, s in enumerate(chunk)},
-            ):
-                signal_counts[sig] += n
-        counters["signal"] = signal_counts
         return {k: c.most_common(20) for k, c in counters.items()}
 
     @staticmethod
     def _hits(conn: Any, query: Query, chosen: list[tuple[str, list[Any]]], pages_per_doc: int) -> list[DocumentHit]:
+        if not chosen:
+            return []
         matcher = Matcher.for_query(query)
+        raw = conn.connection.driver_connection
+        tops = {sha: pages[:pages_per_doc] for sha, pages in chosen}
+        ids = [str(int(p[C_ID])) for top in tops.values() for p in top]
+        texts = dict(raw.execute(f"SELECT rowid, text FROM search_fts WHERE rowid IN ({','.join(ids)})").fetchall())
+        firsts = ",".join(str(int(top[0][C_ID])) for top in tops.values())
+        meta = {
+            r[0]: r[1:]
+            for r in raw.execute(
+                f"SELECT sha256, title, url, year_start, year_end FROM search_page WHERE id IN ({firsts})"
+            ).fetchall()
+        }
         hits = []
-        for sha, pages in chosen:
-            top = pages[:pages_per_doc]
-            ids = ",".join(str(int(p.id)) for p in top)
-            texts = {
-                r.rowid: r.text
-                for r in conn.execute(text(f"SELECT rowid, text FROM search_fts WHERE rowid IN ({ids})"))
-            }
-            meta = conn.execute(
-                text("SELECT title, url, year_start, year_end, signals FROM search_page WHERE id = :i"),
-                {"i": top[0].id},
-            ).one()
+        for sha, top in tops.items():
             first = top[0]
+            title, url, year_start, year_end = meta[sha]
             hits.append(
                 DocumentHit(
                     sha256=sha,
-                    score=round(-float(first.rank), 6),
-                    title=meta.title,
-                    kommune_nummer=first.kommune_nummer,
-                    kommune_navn=first.kommune_navn,
-                    fylke=first.fylke,
-                    doc_type=first.doc_type,
-                    language=first.language,
-                    year_start=meta.year_start,
-                    year_end=meta.year_end,
-                    url=meta.url,
-                    signals=(meta.signals or "").split(),
-                    pages=[matcher.snippet(p.page, texts.get(p.id, ""), p.language) for p in top],
+                    score=round(-float(first[C_RANK] or 0.0), 6),
+                    title=title,
+                    kommune_nummer=first[C_KNR],
+                    kommune_navn=first[C_KNAVN],
+                    fylke=first[C_FYLKE],
+                    doc_type=first[C_TYPE],
+                    language=first[C_LANG],
+                    year_start=year_start,
+                    year_end=year_end,
+                    url=url,
+                    signals=(first[C_SIGNALS] or "").split(),
+                    pages=[matcher.snippet(p[C_PAGE], texts.get(p[C_ID], ""), p[C_LANG]) for p in top],
                 )
             )
         return hits

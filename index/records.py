@@ -71,10 +71,12 @@ class SearchResult:
     hits: list[DocumentHit]
     facets: dict[str, list[tuple[str, int]]]
     backend: str
+    estimate: bool = False  # totals and facets counted over the best-ranked pages only
 
     def to_json(self) -> dict[str, Any]:
         return {
             "backend": self.backend,
+            "estimate": self.estimate,
             "total_documents": self.total_documents,
             "total_pages": self.total_pages,
             "hits": [

@@ -71,22 +71,26 @@ class Matcher:
         return sorted(set(out))
 
     def snippet(self, page: int, text: str, lang: str | None) -> PageHit:
+        """A window of about SNIPPET_WORDS words around the first match, with the matches marked.
+
+        Line breaks become spaces one for one, so the spans found on the page stay valid in the window.
+        """
         spans = self.spans(text, lang)
         words = list(WORD_RE.finditer(text))
         if not words:
             return PageHit(page, "", [])
-        if spans:
-            first = spans[0][0]
-            idx = next((i for i, w in enumerate(words) if w.end() > first), 0)
-        else:
-            idx = 0
+        idx = next((i for i, w in enumerate(words) if w.end() > spans[0][0]), 0) if spans else 0
         lo = max(0, idx - SNIPPET_WORDS // 3)
         hi = min(len(words) - 1, lo + SNIPPET_WORDS)
         start, end = words[lo].start(), words[hi].end()
-        snippet = ("…" if lo > 0 else "") + " ".join(text[start:end].split()) + ("…" if hi < len(words) - 1 else "")
-        # Recompute marks on the normalised snippet text.
-        marks = self.spans(snippet, lang)
-        return PageHit(page, snippet, marks)
+        window = text[start:end].translate(WHITESPACE)
+        prefix = "…" if lo > 0 else ""
+        shift = len(prefix) - start
+        marks = [(s + shift, e + shift) for s, e in spans if s >= start and e <= end]
+        return PageHit(page, prefix + window + ("…" if hi < len(words) - 1 else ""), marks)
+
+
+WHITESPACE = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 
 
 def term_words(term: Term) -> list[str]:

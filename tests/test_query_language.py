@@ -94,3 +94,17 @@ def test_es_translation() -> None:
     assert full["collapse"]["field"] == "sha256" and full["collapse"]["inner_hits"]["size"] == 3
     assert full["from"] == 20 and set(full["aggs"]) >= {"kommune", "fylke", "type", "språk", "signal", "documents"}
     assert translate(parse_query("kommune:Bergen"))["bool"]["must"] == [{"match_all": {}}]
+
+
+def test_docker_compose_runs_elasticsearch_single_node_for_the_app() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text())
+    es = compose["services"]["elasticsearch"]
+    assert "discovery.type=single-node" in es["environment"]
+    assert any(p.startswith("127.0.0.1:9200") for p in es["ports"])  # not exposed beyond the machine
+    for name in ("app", "pipeline"):
+        env = compose["services"][name]["environment"]
+        assert "BOLIGARKIV_ES_URL=http://elasticsearch:9200" in env

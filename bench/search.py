@@ -1,0 +1,169 @@
+"""Search benchmark on the embedded backend: build an index of N generated pages, then time 200 queries.
+
+Pages are built from real Norwegian sentences (UD Bokmål dev/test when ../shared/data is present) mixed
+with plan sentences, about 120 words each, spread over the 357 kommuner, document types, languages, years
+and signals. Prints index build pages/s and query latency p50/p95 for the full search (parse, FTS5 match,
+filters, grouping by document, facets, snippets), and, as the baseline in the same run, a bare FTS5
+MATCH ... LIMIT 10 on the same queries.
+
+Usage: python bench/search.py [--pages 200000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+
+from boligarkiv.db import make_engine, upgrade
+from boligarkiv.seeds import read_seeds
+from boligarkiv.settings import DEFAULT_SEEDS
+from index.fts import FtsBackend
+from index.query import parse_query
+from index.records import PageRecord
+from index.textmatch import lemma_text
+from nlp.lexicon import load_lexicon
+from tests.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_nb"
+TYPES = ["boligsosial_handlingsplan", "boligplan", "kommuneplan_samfunnsdel", "temaplan", "saksdokument", "annet"]
+
+
+def sentences() -> list[str]:
+    out = []
+    for name in ("no_bokmaal-ud-dev.conllu", "no_bokmaal-ud-test.conllu"):
+        path = SHARED / name
+        if path.exists():
+            out += [ln[9:] for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("# text = ")]
+    return out or NB_PLAN_SENTENCES * 50
+
+
+def build(backend: FtsBackend, n_pages: int, rng: random.Random) -> tuple[float, list[str]]:
+    pool = sentences()
+    seeds = read_seeds(DEFAULT_SEEDS)
+    signals = [s.id for s in load_lexicon().signals]
+    pages_per_doc = 20
+    t0 = time.perf_counter()
+    for d in range(n_pages // pages_per_doc):
+        seed = seeds[d % len(seeds)]
+        lang = "nn" if d % 6 == 0 else "nb"
+        y = rng.randint(2010, 2026)
+        sha = f"{d:064x}"
+        sigs = rng.sample(signals, k=rng.randint(0, 6))
+        records = []
+        for p in range(1, pages_per_doc + 1):
+            parts = [rng.choice(pool) for _ in range(6)]
+            parts.append(rng.choice(NN_PLAN_SENTENCES if lang == "nn" else NB_PLAN_SENTENCES))
+            body = " ".join(parts)
+            records.append(
+                PageRecord(
+                    sha,
+                    p,
+                    body,
+                    lemma_text(body, lang),
+                    seed.nummer,
+                    seed.navn,
+                    seed.fylke,
+                    seed.fylkesnummer,
+                    TYPES[d % len(TYPES)],
+                    lang,
+                    y,
+                    y + 4,
+                    f"Dokument {d}",
+                    None,
+                    sigs,
+                    [],
+                )
+            )
+        backend.replace_document(sha, records)
+    backend.flush()
+    return time.perf_counter() - t0, pool
+
+
+def queries(pool: list[str], rng: random.Random, n: int) -> list[str]:
+    words = [w.lower() for s in pool for w in s.split() if w.isalpha() and len(w) > 4]
+    seeds = read_seeds(DEFAULT_SEEDS)
+    out = []
+    for i in range(n):
+        kind = i % 10
+        w1, w2 = rng.choice(words), rng.choice(words)
+        s = rng.choice(pool).split()
+        k = rng.randrange(max(1, len(s) - 2))
+        phrase = " ".join(x.strip('.,;:!?"()') for x in s[k : k + 2])
+        out.append(
+            [
+                w1,
+                f"{w1} {w2}",
+                f'"{phrase}"',
+                f"{w1} OR {w2}",
+                f"{w1[:4]}*",
+                f"{w1} kommune:{rng.choice(seeds).navn}",
+                f'{w1} fylke:"{rng.choice(seeds).fylke}"',
+                f"{w1} signal:startlan år:2018..2022",
+                f"{w1} -{w2} språk:nb",
+                f"type:boligplan {w1} OR utleieboliger",
+            ][kind]
+        )
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=int, default=200_000)
+    ap.add_argument("--queries", type=int, default=200)
+    args = ap.parse_args()
+    rng = random.Random(42)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.sqlite3")
+        upgrade(engine)
+        backend = FtsBackend(engine)
+        seconds, pool = build(backend, args.pages, rng)
+        n = backend.count_pages()
+        print(
+            f"index build: {n:,} pages in {seconds:.1f} s = {n / seconds:,.0f} pages/s "
+            f"(database {Path(tmp, 'bench.sqlite3').stat().st_size / 1e6:,.0f} MB)"
+        )
+        qs = queries(pool, rng, args.queries)
+        for q in qs[:10]:
+            backend.search(parse_query(q))  # warm the page cache
+        full, bare = [], []
+        for q in qs:
+            t0 = time.perf_counter()
+            backend.search(parse_query(q), limit=10)
+            full.append((time.perf_counter() - t0) * 1000)
+            match = FtsBackend.match_expression(parse_query(q))
+            if match:
+                t0 = time.perf_counter()
+                with engine.connect() as conn:
+                    conn.execute(
+                        text("SELECT rowid FROM search_fts WHERE search_fts MATCH :m ORDER BY rank LIMIT 10"),
+                        {"m": match},
+                    ).all()
+                bare.append((time.perf_counter() - t0) * 1000)
+        print(f"{'query':<52}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+        print(
+            f"{'boligarkiv search (group, facets, snippets)':<52}{pct(full, 50):>9.1f}{pct(full, 95):>9.1f}"
+            f"{max(full):>9.1f}"
+        )
+        print(
+            f"{'bare FTS5 MATCH ... ORDER BY rank LIMIT 10 (baseline)':<52}{pct(bare, 50):>9.1f}"
+            f"{pct(bare, 95):>9.1f}{max(bare):>9.1f}"
+        )
+        print(f"target p95 < 50 ms: {'met' if pct(full, 95) < 50 else 'NOT met'}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
