@@ -123,6 +123,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=int, default=200_000)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--db", type=Path, help="reuse (or create) the index database at this path")
     args = ap.parse_args()
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp:

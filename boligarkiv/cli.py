@@ -570,5 +570,45 @@ def search(
             console.print(f"[dim]{facet}:[/] " + ", ".join(f"{escape(str(v))} ({c})" for v, c in values[:8]))
 
 
+@app.command()
+def flags(
+    ctx: typer.Context,
+    offline: Annotated[bool, typer.Option("--offline", help="Bruk bare lagrede SSB- og ROBEK-svar.")] = False,
+    robek_csv: Annotated[
+        Path | None, typer.Option("--robek-csv", help="ROBEK-liste (CSV/XLSX/HTML) som overstyrer nettsiden.")
+    ] = None,
+    indicators: Annotated[
+        Path | None, typer.Option("--indicators", help="Indikatorfil (standard: flags/indicators.yaml).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Hent SSB-indikatorer og ROBEK-listen og beregn røde flagg per kommune."""
+    from flags.indicators import CONFIG, IndicatorConfigError
+    from flags.ssb import SsbError
+    from flags.stage import run_flags
+
+    archive = get_ctx(ctx).archive()
+    try:
+        with err_console.status("Henter indikatorer fra SSB …"):
+            result = run_flags(archive, offline=offline, indicators_path=indicators or CONFIG, robek_csv=robek_csv)
+    except (SsbError, IndicatorConfigError) as exc:
+        fail(str(exc), EXIT_INPUT)
+    if fmt is Format.json:
+        emit(result, fmt)
+    else:
+        emit(
+            [
+                {"indikator": k, "flagget": v["flagged"], "mangler": v["missing"]}
+                for k, v in result["indicators"].items()
+            ],
+            fmt,
+            title="Røde flagg",
+        )
+        for ind, err in result["errors"].items():
+            err_console.print(f"[red]{ind}:[/] {err}")
+    if result["errors"]:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
 if __name__ == "__main__":
     app()

@@ -38,6 +38,10 @@ class Settings(BaseModel):
     es_url: str | None = None
     seeds: Path = DEFAULT_SEEDS
     ssb_url: str = "https://data.ssb.no/api/pxwebapi/v2"
+    robek_url: str = (
+        "https://www.regjeringen.no/no/tema/kommuner-og-regioner/kommuneokonomi/robek-2/"
+        "kommuner-som-er-oppfort-i-registeret/id415422/"
+    )
     user_agent_contact: str = "boligarkiv@example.org"
     crawl_max_pages: int = 300
     crawl_max_depth: int = 5

@@ -44,7 +44,7 @@ TYPE_ALIASES = {
     "sak": "saksdokument",
     "møtedokument": "saksdokument",
 }
-MAX_CANDIDATE_PAGES = 5_000  # pages ranked for grouping, totals and facets; beyond this they are estimates
+MAX_CANDIDATE_PAGES = 2_000  # pages ranked for grouping, totals and facets; beyond this they are estimates
 YEAR_SPAN = (1990, 2060)
 INSERT_PAGE = (
     "INSERT INTO search_page (sha256, page, kommune_nummer, kommune_navn, kommune_key, fylke, fylke_key, fylkesnummer,"
@@ -157,11 +157,16 @@ class FtsBackend:
     # --- query translation ----------------------------------------------------------------------------
     @staticmethod
     def term_match(term: Term) -> str:
+        """Every posting list named here is scored for every matching page, so name as few as needed."""
         if isinstance(term, Word):
-            alts = [f"text : {_q(term.text)}"] + [f"lemmas : {_q(lemma)}" for lemma in sorted(lemmas_of(term.text))]
+            lemmas = sorted(lemmas_of(term.text))
+            # A word that is its own lemma is found through the lemma column already.
+            alts = [] if lemmas == [term.text] else [f"text : {_q(term.text)}"]
+            alts += [f"lemmas : {_q(lemma)}" for lemma in lemmas]
             return "(" + " OR ".join(alts) + ")"
         if isinstance(term, Prefix):
-            return f"(text : {_q(term.text)} * OR lemmas : {_q(term.text)} *)"
+            # Text only: a lemma starts with the same letters as the inflected word it comes from.
+            return f"text : {_q(term.text)} *"
         if isinstance(term, Phrase):
             return "text : " + _q(" ".join(term.words))
         raise TypeError(term)
