@@ -43,6 +43,7 @@ class Kommune(Base):
     nettside: Mapped[str] = mapped_column(String(500))
     ekstra_urler: Mapped[list[Any]] = mapped_column(default=list)
     tidligere_nummer: Mapped[list[Any]] = mapped_column(default=list)
+    andre_navn: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

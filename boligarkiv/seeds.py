@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from boligarkiv.models import Kommune
 
 REQUIRED = ("kommunenummer", "navn", "fylke", "nettside")
-OPTIONAL = ("fylkesnummer", "ekstra_urler", "tidligere_nummer")
+OPTIONAL = ("fylkesnummer", "ekstra_urler", "tidligere_nummer", "andre_navn")
 NUMMER_RE = re.compile(r"^\d{4}$")
 
 
@@ -34,6 +34,7 @@ class Seed:
     fylkesnummer: str | None = None
     ekstra_urler: tuple[str, ...] = ()
     tidligere_nummer: tuple[str, ...] = field(default=())
+    andre_navn: tuple[str, ...] = field(default=())
 
     @property
     def start_urls(self) -> list[str]:
@@ -93,6 +94,7 @@ def read_seeds(path: Path) -> list[Seed]:
                     fylkesnummer=row.get("fylkesnummer") or None,
                     ekstra_urler=extra,
                     tidligere_nummer=old,
+                    andre_navn=tuple(n.strip() for n in row.get("andre_navn", "").split("|") if n.strip()),
                 )
             )
     if not seeds:
@@ -112,6 +114,7 @@ def load_seeds(session: Session, seeds: list[Seed]) -> int:
             "nettside": s.nettside,
             "ekstra_urler": list(s.ekstra_urler),
             "tidligere_nummer": list(s.tidligere_nummer),
+            "andre_navn": list(s.andre_navn),
         }
         row = existing.get(s.nummer)
         if row is None:

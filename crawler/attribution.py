@@ -13,6 +13,7 @@ class KommuneRef:
     navn: str
     fylke: str
     old_numbers: tuple[str, ...] = ()
+    other_names: tuple[str, ...] = ()  # Sami, Kven or Norwegian forms: Hábmer is also Hamarøy
 
 
 def base_name(navn: str) -> str:
@@ -29,7 +30,8 @@ class KommuneMatcher:
                 self.by_number.setdefault(old, k)
         self.by_name: dict[str, list[KommuneRef]] = defaultdict(list)
         for k in kommuner:
-            self.by_name[base_name(k.navn).casefold()].append(k)
+            for name in {base_name(k.navn), *k.other_names}:
+                self.by_name[name.casefold()].append(k)
         names = sorted(self.by_name, key=len, reverse=True)
         self.name_re = re.compile(r"(?<![\wæøå-])(" + "|".join(re.escape(n) for n in names) + r")(?![\wæøå-])", re.I)
 
@@ -48,7 +50,10 @@ class KommuneMatcher:
         strong = [
             k
             for k in found
-            if re.search(re.escape(base_name(k.navn).casefold()) + r"\s+(kommune|herad|kommunes)", folded)
+            if any(
+                re.search(re.escape(name.casefold()) + r"\s+(kommune|herad|kommunes)", folded)
+                for name in (base_name(k.navn), *k.other_names)
+            )
         ]
         for pool in (strong, found):
             if len(pool) == 1:

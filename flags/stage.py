@@ -122,7 +122,12 @@ def run_flags(
 def run_robek(
     archive: Archive, kommuner: list[Kommune], *, offline: bool, csv_path: Path | None, url: str
 ) -> dict[str, int]:
-    matcher = KommuneMatcher([KommuneRef(k.nummer, k.navn, k.fylke, tuple(k.tidligere_nummer or ())) for k in kommuner])
+    matcher = KommuneMatcher(
+        [
+            KommuneRef(k.nummer, k.navn, k.fylke, tuple(k.tidligere_nummer or ()), tuple(k.andre_navn or ()))
+            for k in kommuner
+        ]
+    )
     fetched_at = utcnow()
     if csv_path is not None:
         entries = robek.load_file(csv_path, matcher)

@@ -108,3 +108,6 @@ def test_kommune_attribution() -> None:
     assert m.match("Utgiver: Våler kommune, Innlandet").nummer == "3419"
     assert m.match("Boligplan for Våler kommune") is None  # ambiguous without fylke
     assert m.match("Nasjonal strategi for den sosiale boligpolitikken") is None
+    sami = KommuneMatcher([KommuneRef("1875", "Hábmer", "Nordland", (), ("Hamarøy",))])
+    assert sami.match("Boligsosial handlingsplan for Hamarøy kommune").nummer == "1875"
+    assert sami.match("Hábmer suohkan").nummer == "1875"

@@ -230,3 +230,27 @@ def test_server_metadata_matches_shipped_config() -> None:
 
     for ind in load_indicators():
         check_against_metadata(ind, metadata_codes(metadata(ind.table)))
+
+
+def test_flags_command(archive: Archive, ssb: SsbWeb, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from boligarkiv.cli import EXIT_PARTIAL, app
+
+    env = {"BOLIGARKIV_SSB_URL": ssb.url, "BOLIGARKIV_ROBEK_URL": ssb.robek_url}
+    d = str(archive.settings.data_dir)
+    out = CliRunner().invoke(app, ["--data-dir", d, "flags", "--format", "json"], env=env)
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["indicators"]["robek"]["flagged"] == 14 and data["errors"] == {}
+    ssb.stop()
+    offline = CliRunner().invoke(app, ["--data-dir", d, "flags", "--offline", "--format", "json"], env=env)
+    assert offline.exit_code == 0 and json.loads(offline.stdout)["ssb_calls"] == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "indicators:\n  - {id: x, label: X, table: '12134', region_var: Region, select: {}, measure: latest,"
+        " rule: {}}\n",
+        encoding="utf-8",
+    )
+    partial = CliRunner().invoke(app, ["--data-dir", d, "flags", "--offline", "--indicators", str(bad)], env=env)
+    assert partial.exit_code == EXIT_PARTIAL and "x:" in partial.output

@@ -28,6 +28,8 @@ def test_bundled_seeds_match_shared_kommune_list() -> None:
         assert s.fylke == source[s.nummer]["fylkesnavn"]
     drammen = next(s for s in seeds if s.navn == "Drammen")
     assert drammen.nummer == "3301" and drammen.tidligere_nummer == ("3005",)
+    hamaroy = next(s for s in seeds if s.nummer == "1875")
+    assert hamaroy.navn == "Hábmer" and hamaroy.andre_navn == ("Hamarøy",)
 
 
 def test_extra_urls_and_selection(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ class HusbankenSpider(scrapy.Spider):
         self.states: dict[str, Any] = {}
         with self.archive.session() as session:
             refs = [
-                KommuneRef(k.nummer, k.navn, k.fylke, tuple(k.tidligere_nummer or ()))
+                KommuneRef(k.nummer, k.navn, k.fylke, tuple(k.tidligere_nummer or ()), tuple(k.andre_navn or ()))
                 for k in session.scalars(select(Kommune))
             ]
         self.matcher = KommuneMatcher(refs)
