@@ -127,15 +127,22 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/bench.sqlite3")
+        db = args.db or Path(tmp) / "bench.sqlite3"
+        reuse = db.exists()
+        engine = make_engine(f"sqlite:///{db}")
         upgrade(engine)
         backend = FtsBackend(engine)
-        seconds, pool = build(backend, args.pages, rng)
-        n = backend.count_pages()
-        print(
-            f"index build: {n:,} pages in {seconds:.1f} s = {n / seconds:,.0f} pages/s "
-            f"(database {Path(tmp, 'bench.sqlite3').stat().st_size / 1e6:,.0f} MB)"
-        )
+        if reuse:
+            pool = sentences()
+            print(f"index reused from {db}: {backend.count_pages():,} pages")
+        else:
+            seconds, pool = build(backend, args.pages, rng)
+            n = backend.count_pages()
+            print(
+                f"index build: {n:,} pages in {seconds:.1f} s = {n / seconds:,.0f} pages/s "
+                f"(database {db.stat().st_size / 1e6:,.0f} MB)",
+                flush=True,
+            )
         qs = queries(pool, rng, args.queries)
         for q in qs[:10]:
             backend.search(parse_query(q))  # warm the page cache

@@ -8,6 +8,7 @@ problem; 4 database schema problem; 5 the work ran but some items failed (record
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -551,7 +552,11 @@ def search(
 
     from boligarkiv.output import console
 
-    console.print(f"[bold]{result.total_documents}[/] dokumenter ({result.total_pages} sider) · {result.backend}")
+    at_least = "minst " if result.estimate else ""
+    console.print(
+        f"[bold]{at_least}{result.total_documents}[/] dokumenter ({at_least}{result.total_pages} sider) "
+        f"· {result.backend}"
+    )
     for n, hit in enumerate(result.hits, start=offset + 1):
         period = f"{hit.year_start}–{hit.year_end}" if hit.year_start else ""
         console.print(
@@ -608,6 +613,73 @@ def flags(
             err_console.print(f"[red]{ind}:[/] {err}")
     if result["errors"]:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    json = "json"
+    md = "md"
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    kommune: Annotated[str | None, typer.Argument(help="Kommunenummer eller navn.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Nasjonal screening av alle kommuner.")] = False,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="html, json, md, xlsx (kommune) eller xlsx, csv, json, html (--all)."),
+    ] = ReportFormat.html,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Skriv til fil i stedet for standard ut.")
+    ] = None,
+    fylke: Annotated[str | None, typer.Option(help="Screening: bare dette fylket.")] = None,
+) -> None:
+    """Signalrapport for en kommune, eller nasjonal screening av alle (--all)."""
+    import sys
+
+    from report import data, render
+
+    archive = get_ctx(ctx).archive()
+    if all_ == (kommune is not None):
+        fail("Oppgi enten en kommune eller --all", EXIT_INPUT)
+    if all_:
+        rows = render.filter_rows(data.screening(archive), fylke)
+        content: str | bytes = {
+            ReportFormat.json: lambda: render.to_json(rows),
+            ReportFormat.csv: lambda: render.screening_csv(rows),
+            ReportFormat.xlsx: lambda: render.screening_xlsx(rows),
+            ReportFormat.html: lambda: render.screening_html(rows, fylke=fylke or ""),
+        }.get(fmt, lambda: fail("--all støtter xlsx, csv, json og html", EXIT_INPUT))()
+    else:
+        assert kommune is not None
+        with archive.session() as session:
+            key = kommune.strip().casefold()
+            match = [
+                k.nummer
+                for k in session.scalars(select(Kommune))
+                if k.nummer == kommune.strip().zfill(4)
+                or k.navn.casefold() == key
+                or key in [n.casefold() for n in (k.andre_navn or [])]
+            ]
+        if len(match) != 1:
+            fail(f"Fant {'ingen' if not match else 'flere'} kommuner for {kommune!r}", EXIT_INPUT)
+        r = data.kommune_report(archive, match[0])
+        assert r is not None
+        content = {
+            ReportFormat.json: lambda: render.to_json(r),
+            ReportFormat.md: lambda: render.kommune_markdown(r),
+            ReportFormat.xlsx: lambda: render.kommune_xlsx(r),
+            ReportFormat.html: lambda: render.kommune_html(r),
+        }.get(fmt, lambda: fail("En kommunerapport støtter html, json, md og xlsx", EXIT_INPUT))()
+    raw = content if isinstance(content, bytes) else content.encode("utf-8")
+    if output:
+        output.write_bytes(raw)
+        err_console.print(f"Skrev {output} ({len(raw)} byte)")
+    else:
+        sys.stdout.buffer.write(raw)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,7 @@ class SearchResult:
     hits: list[DocumentHit]
     facets: dict[str, list[tuple[str, int]]]
     backend: str
-    estimate: bool = False  # totals and facets counted over the best-ranked pages only
+    estimate: bool = False  # more matched than were grouped: totals are «at least», facets from the best pages
 
     def to_json(self) -> dict[str, Any]:
         return {

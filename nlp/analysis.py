@@ -20,7 +20,7 @@ from nlp.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
 from nlp.pipeline import get_pipeline, pipeline_name
 from nlp.rules import LEVELS, commitment, is_negated
 
-NLP_CODE_VERSION = "nlp-1"
+NLP_CODE_VERSION = "nlp-2"
 MIN_WORDS = 1000
 
 

@@ -29,6 +29,24 @@ def model_installed() -> bool:
     return importlib.util.find_spec(MODEL) is not None
 
 
+MONTHS = {"januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+          "november", "desember", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "des"}
+
+
+@Language.component("boligarkiv_sentences")
+def split_after_numbers(doc: Doc) -> Doc:
+    """«… siden 2019. Behovet …»: the Norwegian tokenizer keeps «2019.» whole (ordinals: «12. mars»), so the
+    sentencizer never sees the full stop. A number ending in «.» before a capitalised word that is not a month
+    ends the sentence."""
+    for i, token in enumerate(doc[:-1]):
+        text = token.text
+        if len(text) > 1 and text.endswith(".") and text[:-1].replace(",", "").isdigit():
+            nxt = doc[i + 1]
+            if nxt.text[:1].isupper() and nxt.lower_ not in MONTHS:
+                nxt.is_sent_start = True
+    return doc
+
+
 @Language.factory("boligarkiv_lemmatizer", default_config={"lang": "nb", "keep_model_lemmas": False})
 def make_lemmatizer(nlp: Language, name: str, lang: str, keep_model_lemmas: bool) -> LemmaComponent:
     return LemmaComponent(lang, keep_model_lemmas)
@@ -100,6 +118,7 @@ def get_pipeline(lang: str = "nb") -> Language:
         return nlp
     nlp = spacy.blank("nb")
     nlp.add_pipe("sentencizer")
+    nlp.add_pipe("boligarkiv_sentences")
     nlp.add_pipe("boligarkiv_lemmatizer", config={"lang": lang})
     nlp.max_length = 5_000_000
     _split_hyphens(nlp)

@@ -1,0 +1,291 @@
+"""Gather what an analyst needs about a kommune, or all of them, from the archive, as plain data.
+
+Every renderer (HTML, Markdown, JSON, CSV, XLSX, the web app) reads these structures, so the numbers are
+the same everywhere. Labels are Norwegian because analysts read them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from boligarkiv.db import Archive
+from boligarkiv.models import Coverage, Document, Entity, Fetch, Flag, Kommune, Score, SignalHit
+from nlp.lexicon import load_lexicon
+from nlp.stage import PLAN_TYPES
+
+DOC_TYPE_LABELS = {
+    "boligsosial_handlingsplan": "Boligsosial handlingsplan",
+    "boligplan": "Boligplan/boligprogram",
+    "kommuneplan_samfunnsdel": "Kommuneplanens samfunnsdel",
+    "temaplan": "Annen temaplan",
+    "saksdokument": "Saksdokument/møtedokument",
+    "annet": "Annet",
+    None: "Ikke klassifisert",
+}
+COMMITMENT_LABELS = {
+    "gjennomfort": "gjennomført",
+    "vedtatt": "vedtatt (skal)",
+    "intensjon": "intensjon (vil)",
+    "vurderes": "vurderes",
+    "nevnt": "nevnt",
+    None: "",
+}
+FLAG_LABELS = {
+    "netto_driftsresultat": "Svakt netto driftsresultat",
+    "driftsresultat_negativt": "Negativt driftsresultat flere år",
+    "lanegjeld_vekst": "Sterk vekst i lånegjeld",
+    "regulering_behandlingstid": "Lang behandlingstid reguleringsplan",
+    "innsigelse_andel": "Høy andel planer med innsigelse",
+    "byggesak_behandlingstid": "Behandlingstid byggesak",
+    "befolkning_2050": "Befolkningsnedgang til 2050",
+    "eldrebyrde": "Høy eldrebyrde",
+    "robek": "På ROBEK-listen",
+}
+# Opportunity ranking (documented in the README and on the screening page): signals that point to room for
+# a third-sector actor count fully, supporting signals half; a current plan adds one point; each red flag
+# takes half a point away.
+OPPORTUNITY_WEIGHTS = {
+    "leie_til_eie": 1.0,
+    "tredje_boligsektor": 1.0,
+    "deleie": 1.0,
+    "rimelige_boliger": 1.0,
+    "prisregulert": 1.0,
+    "samarbeid_utbyggere": 1.0,
+    "tomt_og_avtaler": 1.0,
+    "kommunale_utleieboliger": 0.5,
+    "vanskeligstilte": 0.5,
+    "boligbehov": 0.5,
+    "startlan": 0.5,
+    "bostotte_tilskudd": 0.5,
+}
+CURRENT_PLAN_BONUS = 1.0
+FLAG_PENALTY = 0.5
+QUOTES_PER_SIGNAL = 3
+
+
+def plan_status(doc: Document, today: date | None = None) -> str:
+    if doc.doc_type not in PLAN_TYPES:
+        return ""
+    year = (today or date.today()).year
+    if doc.period_end is None:
+        return "gjeldende (uten periode)"
+    return "gjeldende" if doc.period_end >= year else "utløpt"
+
+
+def _urls(session: Any, shas: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for sha, url in session.execute(
+        select(Fetch.sha256, Fetch.url).where(Fetch.sha256.in_(shas)).order_by(Fetch.fetched_at)
+    ):
+        out.setdefault(sha, url)
+    return out
+
+
+def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> dict[str, Any] | None:
+    lex = load_lexicon()
+    with archive.session() as s:
+        k = s.get(Kommune, nummer)
+        if k is None:
+            return None
+        docs = list(
+            s.scalars(
+                select(Document)
+                .where(Document.kommune_nummer == nummer)
+                .order_by(Document.period_end.desc().nulls_last(), Document.first_seen.desc())
+            )
+        )
+        shas = [d.sha256 for d in docs]
+        urls = _urls(s, shas)
+        plans = [
+            {
+                "sha256": d.sha256,
+                "tittel": d.title or d.first_url,
+                "type": d.doc_type,
+                "type_navn": DOC_TYPE_LABELS.get(d.doc_type, d.doc_type),
+                "periode_fra": d.period_start,
+                "periode_til": d.period_end,
+                "vedtatt": d.adopted_date,
+                "vedtatt_av": d.adopted_by,
+                "språk": d.language,
+                "status": plan_status(d, today),
+                "kilde": urls.get(d.sha256) or d.first_url,
+                "arkivert": d.first_seen,
+                "sider": d.page_count,
+                "feil": d.extract_error,
+            }
+            for d in docs
+        ]
+        scores = {
+            sc.signal: sc
+            for sc in s.scalars(select(Score).where(Score.scope == "kommune", Score.kommune_nummer == nummer))
+        }
+        hits = list(s.scalars(select(SignalHit).where(SignalHit.document_sha256.in_(shas))))
+        titles = {d.sha256: d.title or d.sha256[:12] for d in docs}
+        by_signal: dict[str, list[SignalHit]] = defaultdict(list)
+        for h in hits:
+            by_signal[h.signal].append(h)
+        order = ["gjennomfort", "vedtatt", "intensjon", "vurderes", "nevnt"]
+        signals = []
+        for sig in lex.signals:
+            sc = scores.get(sig.id)
+            found = by_signal.get(sig.id, [])
+            counted = sorted(
+                (h for h in found if not h.negated), key=lambda h: (order.index(h.commitment), h.page_number)
+            )
+            negated = [h for h in found if h.negated]
+
+            def quote(h: SignalHit) -> dict[str, Any]:
+                return {
+                    "sitat": h.sentence,
+                    "treff": h.matched,
+                    "side": h.page_number,
+                    "dokument": h.document_sha256,
+                    "dokument_tittel": titles.get(h.document_sha256),
+                    "forpliktelse": h.commitment,
+                    "lenke": f"/dokument/{h.document_sha256}#side-{h.page_number}",
+                }
+
+            signals.append(
+                {
+                    "id": sig.id,
+                    "navn": sig.label,
+                    "beskrivelse": sig.description,
+                    "poeng": round(sc.value, 3) if sc else 0.0,
+                    "treff": len(counted),
+                    "forpliktelse": COMMITMENT_LABELS.get(sc.commitment if sc else None, ""),
+                    "sitater": [quote(h) for h in counted[:QUOTES_PER_SIGNAL]],
+                    "negerte_sitater": [quote(h) for h in negated[:QUOTES_PER_SIGNAL]],
+                }
+            )
+        entities: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        dwellings = []
+        for e in s.scalars(
+            select(Entity).where(
+                Entity.document_sha256.in_(shas), Entity.label.in_(["ORG", "PROGRAM", "DWELLINGS", "NOK"])
+            )
+        ):
+            if e.label == "DWELLINGS":
+                dwellings.append(
+                    {"tekst": e.text, "antall": int(e.value or 0), "side": e.page_number, "dokument": e.document_sha256}
+                )
+            elif e.label in ("ORG", "PROGRAM"):
+                entities[e.label][e.normalized or e.text] += 1
+        flags = [
+            {
+                "indikator": f.indicator,
+                "navn": FLAG_LABELS.get(f.indicator, f.indicator),
+                "år": f.year,
+                "verdi": f.value,
+                "terskel": f.threshold,
+                "flagget": f.flagged,
+                "mangler": f.missing,
+                "kilde": f.source,
+                "hentet": f.fetched_at,
+            }
+            for f in s.scalars(
+                select(Flag).where(Flag.kommune_nummer == nummer, Flag.current.is_(True)).order_by(Flag.indicator)
+            )
+        ]
+        coverage = [
+            {
+                "kjøring": c.run_id,
+                "startet": c.started_at,
+                "sider": c.pages_seen,
+                "dokumenter": c.documents_found,
+                "nye": c.new_documents,
+                "uendret": c.not_modified,
+                "feil": c.errors,
+                "robots": c.robots_blocked,
+                "budsjett_brukt_opp": c.budget_exhausted,
+                "grunn": c.reason,
+                "grunn_tekst": COVERAGE_REASONS.get(c.reason),
+            }
+            for c in s.scalars(
+                select(Coverage).where(Coverage.kommune_nummer == nummer).order_by(Coverage.run_id.desc()).limit(10)
+            )
+        ]
+    return {
+        "kommune": {
+            "nummer": k.nummer,
+            "navn": k.navn,
+            "andre_navn": k.andre_navn,
+            "fylke": k.fylke,
+            "nettside": k.nettside,
+        },
+        "planer": plans,
+        "signaler": signals,
+        "enheter": {
+            "organisasjoner": dict(sorted(entities["ORG"].items(), key=lambda kv: -kv[1])),
+            "programmer": dict(sorted(entities["PROGRAM"].items(), key=lambda kv: -kv[1])),
+            "boligtall": sorted(dwellings, key=lambda d: -d["antall"])[:10],
+        },
+        "flagg": flags,
+        "dekning": coverage,
+        "laget": date.today(),
+    }
+
+
+COVERAGE_REASONS = {
+    "site_unreachable": "Nettstedet svarte ikke",
+    "robots_disallow": "robots.txt stenger for innsamling",
+    "budget_exhausted": "Sidebudsjettet ble brukt opp før en plan ble funnet",
+    "nothing_relevant": "Fant ingen relevante dokumenter",
+    None: None,
+}
+
+
+def screening(archive: Archive, today: date | None = None) -> list[dict[str, Any]]:
+    """One row per kommune: signal scores, flags, plan status and the opportunity ranking."""
+    lex = load_lexicon()
+    with archive.session() as s:
+        kommuner = list(s.scalars(select(Kommune).order_by(Kommune.nummer)))
+        scores: dict[str, dict[str, float]] = defaultdict(dict)
+        for sc in s.scalars(select(Score).where(Score.scope == "kommune")):
+            scores[sc.kommune_nummer or ""][sc.signal] = sc.value
+        flags: dict[str, list[str]] = defaultdict(list)
+        for nummer, indicator in s.execute(
+            select(Flag.kommune_nummer, Flag.indicator).where(Flag.current.is_(True), Flag.flagged.is_(True))
+        ):
+            flags[nummer].append(indicator)
+        plans: dict[str, list[Document]] = defaultdict(list)
+        for d in s.scalars(select(Document).where(Document.doc_type.in_(PLAN_TYPES))):
+            plans[d.kommune_nummer or ""].append(d)
+        docs_count: dict[str, int] = {
+            nummer: n for nummer, n in s.execute(
+                select(Document.kommune_nummer, func.count()).group_by(Document.kommune_nummer))
+        }
+    rows = []
+    for k in kommuner:
+        ks = scores.get(k.nummer, {})
+        current = [d for d in plans.get(k.nummer, []) if plan_status(d, today).startswith("gjeldende")]
+        newest = max((d.period_end or 0 for d in plans.get(k.nummer, [])), default=0) or None
+        kflags = sorted(flags.get(k.nummer, []))
+        opportunity = sum(OPPORTUNITY_WEIGHTS.get(sig, 0.5) * v for sig, v in ks.items())
+        opportunity += CURRENT_PLAN_BONUS if current else 0.0
+        opportunity -= FLAG_PENALTY * len(kflags)
+        rows.append(
+            {
+                "nummer": k.nummer,
+                "navn": k.navn,
+                "fylke": k.fylke,
+                "dokumenter": docs_count.get(k.nummer, 0),
+                "planstatus": "gjeldende plan"
+                if current
+                else "utløpt plan"
+                if plans.get(k.nummer)
+                else "ingen plan funnet",
+                "plan_til": newest,
+                **{sig.id: round(ks.get(sig.id, 0.0), 3) for sig in lex.signals},
+                "flagg": kflags,
+                "antall_flagg": len(kflags),
+                "mulighet": round(opportunity, 3),
+            }
+        )
+    rows.sort(key=lambda r: (-r["mulighet"], r["nummer"]))
+    for rank, r in enumerate(rows, start=1):
+        r["rangering"] = rank
+    return rows

@@ -1,0 +1,241 @@
+"""Render kommune reports and the national screening as HTML, Markdown, JSON, CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from nlp.lexicon import load_lexicon
+from report.data import DOC_TYPE_LABELS, FLAG_LABELS, OPPORTUNITY_WEIGHTS
+from report.map import render_map
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+MAP_CHOICES = [("mulighet", "Mulighetsscore")] + [(s.id, s.label) for s in load_lexicon().signals]
+FLAG_CHOICES = list(FLAG_LABELS.items())
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    raise TypeError(type(o).__name__)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+
+
+# --- kommune report -----------------------------------------------------------------------------------
+def kommune_html(r: dict[str, Any], static: bool = True) -> str:
+    return env.get_template("kommune.html").render(r=r, static=static)
+
+
+def kommune_markdown(r: dict[str, Any]) -> str:
+    k = r["kommune"]
+    out = [
+        f"# {k['navn']} kommune ({k['nummer']}, {k['fylke']})",
+        "",
+        f"Rapport laget {r['laget']}.",
+        "",
+        "## Planer",
+        "",
+    ]
+    if r["planer"]:
+        out += ["| Dokument | Type | Periode | Vedtatt | Status | Kilde |", "|---|---|---|---|---|---|"]
+        for p in r["planer"]:
+            period = f"{p['periode_fra'] or ''}–{p['periode_til'] or ''}" if p["periode_til"] else ""
+            out.append(
+                f"| {p['tittel']} | {p['type_navn']} | {period} | {p['vedtatt'] or ''} | {p['status']} | "
+                f"{p['kilde'] or ''} |"
+            )
+    else:
+        out.append("Ingen dokumenter arkivert.")
+    out += ["", "## Signaler", "", "| Signal | Poeng | Treff | Forpliktelse |", "|---|---|---|---|"]
+    out += [f"| {s['navn']} | {s['poeng']:.2f} | {s['treff']} | {s['forpliktelse']} |" for s in r["signaler"]]
+    for s in r["signaler"]:
+        if s["sitater"] or s["negerte_sitater"]:
+            out += ["", f"### {s['navn']}", ""]
+            out += [
+                f"> «{q['sitat']}» — {q['forpliktelse']}, {q['dokument_tittel']}, s. {q['side']}" for q in s["sitater"]
+            ]
+            out += [f"> (negert) «{q['sitat']}» — {q['dokument_tittel']}, s. {q['side']}" for q in s["negerte_sitater"]]
+    out += ["", "## Røde flagg", ""]
+    if r["flagg"]:
+        out += ["| Indikator | År | Verdi | Terskel | Flagget | Kilde |", "|---|---|---|---|---|---|"]
+        for f in r["flagg"]:
+            value = "mangler" if f["mangler"] else f"{f['verdi']:g}"
+            flagged = "ja" if f["flagget"] else "–" if f["flagget"] is None else "nei"
+            out.append(
+                f"| {f['navn']} | {f['år'] or ''} | {value} | {f['terskel'] if f['terskel'] is not None else ''} | "
+                f"{flagged} | {f['kilde']} |"
+            )
+    else:
+        out.append("Ingen flagg beregnet.")
+    out += ["", "## Dekning", ""]
+    out += [
+        f"- Kjøring {c['kjøring']}: {c['sider']} sider, {c['dokumenter']} dokumenter"
+        + (f" — {c['grunn_tekst']}" if c["grunn_tekst"] else "")
+        for c in r["dekning"]
+    ] or ["Ikke gjennomsøkt ennå."]
+    return "\n".join(out) + "\n"
+
+
+def kommune_xlsx(r: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Kommune"
+    for key, value in r["kommune"].items():
+        ws.append([key, ", ".join(value) if isinstance(value, list) else value])
+    sheets = {
+        "Planer": (
+            ["Tittel", "Type", "Fra", "Til", "Vedtatt", "Status", "Kilde", "sha256"],
+            [
+                [
+                    p["tittel"],
+                    p["type_navn"],
+                    p["periode_fra"],
+                    p["periode_til"],
+                    p["vedtatt"],
+                    p["status"],
+                    p["kilde"],
+                    p["sha256"],
+                ]
+                for p in r["planer"]
+            ],
+        ),
+        "Signaler": (
+            ["Signal", "Navn", "Poeng", "Treff", "Forpliktelse"],
+            [[s["id"], s["navn"], s["poeng"], s["treff"], s["forpliktelse"]] for s in r["signaler"]],
+        ),
+        "Sitater": (
+            ["Signal", "Sitat", "Negert", "Forpliktelse", "Dokument", "Side"],
+            [
+                [s["id"], q["sitat"], neg, q["forpliktelse"], q["dokument_tittel"], q["side"]]
+                for s in r["signaler"]
+                for neg, qs in ((False, s["sitater"]), (True, s["negerte_sitater"]))
+                for q in qs
+            ],
+        ),
+        "Flagg": (
+            ["Indikator", "Navn", "År", "Verdi", "Terskel", "Flagget", "Mangler", "Kilde"],
+            [
+                [f["indikator"], f["navn"], f["år"], f["verdi"], f["terskel"], f["flagget"], f["mangler"], f["kilde"]]
+                for f in r["flagg"]
+            ],
+        ),
+        "Dekning": (
+            ["Kjøring", "Sider", "Dokumenter", "Nye", "Grunn"],
+            [[c["kjøring"], c["sider"], c["dokumenter"], c["nye"], c["grunn_tekst"]] for c in r["dekning"]],
+        ),
+    }
+    for title, (header, rows) in sheets.items():
+        sheet = wb.create_sheet(title)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- national screening -------------------------------------------------------------------------------
+def screening_columns() -> list[str]:
+    return (
+        ["rangering", "nummer", "navn", "fylke", "planstatus", "plan_til", "dokumenter", "mulighet"]
+        + [s.id for s in load_lexicon().signals]
+        + ["antall_flagg", "flagg"]
+    )
+
+
+def filter_rows(
+    rows: list[dict[str, Any]], fylke: str | None = None, flagg: str | None = None, sort: str | None = None
+) -> list[dict[str, Any]]:
+    out = [
+        r
+        for r in rows
+        if (not fylke or r["fylke"].casefold() == fylke.casefold()) and (not flagg or flagg in r["flagg"])
+    ]
+    if out and sort and sort in out[0]:
+        out = sorted(out, key=lambda r: (-(r[sort] or 0), r["nummer"]))
+    return out
+
+
+def screening_map(rows: list[dict[str, Any]], vis: str = "mulighet") -> str:
+    label = dict(MAP_CHOICES).get(vis) or FLAG_LABELS.get(vis, vis)
+    if vis in FLAG_LABELS:
+        values: dict[str, float | bool | None] = {r["nummer"]: vis in r["flagg"] for r in rows}
+    else:
+        values = {r["nummer"]: r.get(vis) for r in rows}
+    return render_map(values, {r["nummer"]: r["navn"] for r in rows}, f"Kart: {label}")
+
+
+def screening_html(
+    rows: list[dict[str, Any]],
+    *,
+    vis: str = "mulighet",
+    fylke: str = "",
+    flagg: str = "",
+    static: bool = True,
+    fylker: list[str] | None = None,
+) -> str:
+    shown = filter_rows(rows, fylke or None, flagg or None, vis)
+    return env.get_template("screening.html").render(
+        rader=shown,
+        kart=screening_map(rows if not fylke else shown, vis),
+        signaler=load_lexicon().signals,
+        flaggnavn=FLAG_LABELS,
+        static=static,
+        valg=MAP_CHOICES,
+        flaggvalg=FLAG_CHOICES,
+        fylker=fylker or sorted({r["fylke"] for r in rows}),
+        valgt={"fylke": fylke, "vis": vis, "flagg": flagg},
+    )
+
+
+def screening_csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=screening_columns(), extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({**r, "flagg": " ".join(r["flagg"])})
+    return buf.getvalue()
+
+
+def screening_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Screening"
+    cols = screening_columns()
+    ws.append(cols)
+    for r in rows:
+        ws.append([" ".join(r["flagg"]) if c == "flagg" else r.get(c) for c in cols])
+    ws.auto_filter.ref = ws.dimensions
+    ws.freeze_panes = "D2"
+    method = wb.create_sheet("Metode")
+    for line in (
+        [
+            "Mulighetsscore",
+            "Summen av kommunens signalpoeng (se vektene under) + 1 for en gjeldende plan − 0,5 per rødt flagg.",
+        ],
+        ["Signalpoeng", "Sum over treff av signalvekt × forpliktelsesvekt per 1000 ord; gjeldende planer først."],
+        *[[f"vekt {k}", v] for k, v in OPPORTUNITY_WEIGHTS.items()],
+        *[[f"flagg {k}", v] for k, v in FLAG_LABELS.items()],
+        ["Laget", date.today().isoformat()],
+    ):
+        method.append(line)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+__all__ = ["DOC_TYPE_LABELS", "env"]
