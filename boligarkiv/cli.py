@@ -682,5 +682,23 @@ def report(
         sys.stdout.buffer.write(raw)
 
 
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Adresse å lytte på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Antall prosesser.")] = 1,
+) -> None:
+    """Start webappen (søk, kommunerapporter, screening, feeds og JSON-API)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    state = get_ctx(ctx)
+    state.archive()  # fail early, with exit codes, on a bad data dir or schema
+    err_console.print(f"Boligarkiv kjører på http://{host}:{port}/ (data: {state.settings.data_dir})")
+    uvicorn.run(create_app(state.settings, state.archive()), host=host, port=port, workers=workers, log_level="warning")
+
+
 if __name__ == "__main__":
     app()

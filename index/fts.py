@@ -44,6 +44,7 @@ TYPE_ALIASES = {
     "sak": "saksdokument",
     "møtedokument": "saksdokument",
 }
+LAYOUT = "fts-2"  # bump when the tables below change: existing indexes are then rebuilt
 MAX_CANDIDATE_PAGES = 1_000  # pages grouped for hits, totals and facets; past it, totals are «at least»
 YEAR_SPAN = (1990, 2060)
 INSERT_PAGE = (
@@ -94,7 +95,16 @@ class FtsBackend:
         if engine.dialect.name != "sqlite":
             raise RuntimeError("Det innebygde søket (FTS5) krever SQLite; sett BOLIGARKIV_ES_URL for Elasticsearch")
         self.engine = engine
+        self.needs_full_reindex = False
         with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT)")
+            layout = conn.exec_driver_sql("SELECT value FROM search_meta WHERE key = 'layout'").scalar()
+            if layout != LAYOUT:
+                # A derived index from another layout (or none): drop it and let the index stage rebuild it.
+                for table in ("search_fts", "search_page", "search_signal"):
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+                conn.exec_driver_sql("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('layout', ?)", (LAYOUT,))
+                self.needs_full_reindex = True
             for stmt in SCHEMA:
                 conn.exec_driver_sql(stmt)
 

@@ -96,8 +96,11 @@ def run_index(
     backend: SearchBackend | None = None,
 ) -> dict[str, Any]:
     backend = backend or get_backend(archive)
+    rebuild = rebuild or getattr(backend, "needs_full_reindex", False)
     if rebuild:
         backend.reset()
+        if hasattr(backend, "needs_full_reindex"):
+            backend.needs_full_reindex = False
     flags = kommune_flags(archive)
     with archive.session() as session:
         docs = list(

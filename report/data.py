@@ -255,8 +255,8 @@ def screening(archive: Archive, today: date | None = None) -> list[dict[str, Any
         for d in s.scalars(select(Document).where(Document.doc_type.in_(PLAN_TYPES))):
             plans[d.kommune_nummer or ""].append(d)
         docs_count: dict[str, int] = {
-            nummer: n for nummer, n in s.execute(
-                select(Document.kommune_nummer, func.count()).group_by(Document.kommune_nummer))
+            nummer: n
+            for nummer, n in s.execute(select(Document.kommune_nummer, func.count()).group_by(Document.kommune_nummer))
         }
     rows = []
     for k in kommuner:

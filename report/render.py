@@ -185,11 +185,20 @@ def screening_html(
     flagg: str = "",
     static: bool = True,
     fylker: list[str] | None = None,
+    side: int = 1,
+    per_side: int | None = None,
 ) -> str:
+    """The screening page: the map shows every kommune the filters keep; the table pages when asked to."""
     shown = filter_rows(rows, fylke or None, flagg or None, vis)
+    pages = max(1, -(-len(shown) // per_side)) if per_side else 1
+    side = min(max(1, side), pages)
+    table = shown[(side - 1) * per_side : side * per_side] if per_side else shown
     return env.get_template("screening.html").render(
-        rader=shown,
-        kart=screening_map(rows if not fylke else shown, vis),
+        rader=table,
+        antall=len(shown),
+        side=side,
+        sider=pages,
+        kart=screening_map(shown, vis),
         signaler=load_lexicon().signals,
         flaggnavn=FLAG_LABELS,
         static=static,

@@ -237,3 +237,16 @@ def test_cli_index_and_search(archive: Archive) -> None:
     assert table.exit_code == 0 and "Bergen" in table.output and "s. 3" in table.output
     bad = runner.invoke(app, ["--data-dir", d, "search", "år:tjue"])
     assert bad.exit_code == 2 and "Ugyldig år" in bad.output
+
+
+def test_index_from_an_older_layout_is_rebuilt(archive: Archive) -> None:
+    build_archive(archive)
+    run_index(archive, backend=FtsBackend(archive.engine))
+    with archive.engine.begin() as conn:  # what an older release left behind
+        conn.exec_driver_sql("DROP TABLE search_fts")
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE search_fts USING fts5(text, lemmas)")
+        conn.exec_driver_sql("UPDATE search_meta SET value = 'fts-1'")
+    b = FtsBackend(archive.engine)
+    assert b.needs_full_reindex
+    assert run_index(archive, backend=b)["documents"] == 4
+    assert shas(b.search(parse_query("utleigebustad"))) == ["2"]

@@ -1,0 +1,377 @@
+"""The Boligarkiv web app: search, kommune reports, documents, screening with map, run status, Atom feeds
+and a JSON API (OpenAPI at /docs). Server-rendered with the report templates; works without JavaScript.
+
+Read-only by default. Changing anything (saved searches) needs `Authorization: Bearer <token>` matching
+BOLIGARKIV_WRITE_TOKEN; with no token configured, writing is off.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+from datetime import datetime
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from boligarkiv import __version__
+from boligarkiv.db import Archive, open_archive
+from boligarkiv.models import Base, ChangeEvent, Document, Fetch, Kommune, Page, Run, SavedSearch, SignalHit
+from boligarkiv.settings import Settings
+from index.query import QuerySyntaxError, parse_query
+from index.stage import get_backend
+from nlp.stage import PLAN_TYPES
+from report import data as report_data
+from report import render
+from report.data import DOC_TYPE_LABELS
+from web.feeds import Entry, atom
+
+PAGE_SIZE = 10
+PAGES_PER_VIEW = 50
+SCREENING_PAGE = 100
+FACET_FILTERS = {"kommune": "kommune", "fylke": "fylke", "type": "type", "språk": "språk", "signal": "signal"}
+
+
+def facet_filter(name: str, value: str) -> str:
+    if name == "kommune":
+        value = value.split(" ", 1)[0]
+    value = f'"{value}"' if " " in value else value
+    return f"{FACET_FILTERS.get(name, name)}:{value}"
+
+
+def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
+    out, pos = [], 0
+    for start, end, label in sorted(spans):
+        if start < pos or end > len(text):
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<mark title="{html.escape(label)}">{html.escape(text[start:end])}</mark>')
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+class SavedSearchIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    query: str = Field(min_length=1, max_length=1000)
+
+
+def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
+    archive = archive or open_archive(settings)
+    app = FastAPI(
+        title="Boligarkiv",
+        version=__version__,
+        description="Kommunenes boligsosiale planer: søk, signaler, røde flagg og screening.",
+    )
+    app.state.archive = archive
+    # The screening page carries a 400 kB SVG map of 357 kommuner; it compresses tenfold.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    env = render.env
+    env.globals.update(facet_filter=facet_filter, doc_type_labels=DOC_TYPE_LABELS)
+
+    def page(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(template).render(static=False, **ctx), status_code=status)
+
+    def require_token(authorization: str | None = Header(default=None)) -> None:
+        token = settings.write_token
+        if not token:
+            raise HTTPException(403, "Skriving er slått av (sett BOLIGARKIV_WRITE_TOKEN)")
+        given = (authorization or "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given, token):
+            raise HTTPException(401, "Feil eller manglende token")
+
+    def run_search(q: str, limit: int, offset: int) -> Any:
+        return get_backend(archive).search(parse_query(q), limit=limit, offset=offset)
+
+    # --- pages ----------------------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse, summary="Søkeside")
+    def search_page(q: str = "", offset: int = Query(0, ge=0)) -> HTMLResponse:
+        if not q.strip():
+            return page("search.html", q="", result=None, error=None, offset=0, limit=PAGE_SIZE)
+        try:
+            result = run_search(q, PAGE_SIZE, offset)
+        except QuerySyntaxError as exc:
+            return page("search.html", 400, q=q, result=None, error=str(exc), offset=0, limit=PAGE_SIZE)
+        return page("search.html", q=q, result=result, error=None, offset=offset, limit=PAGE_SIZE)
+
+    def kommune_or_404(nummer: str) -> dict[str, Any]:
+        r = report_data.kommune_report(archive, nummer.zfill(4))
+        if r is None:
+            raise HTTPException(404, f"Ukjent kommune {nummer}")
+        return r
+
+    @app.get("/kommune/{nummer}.xlsx", summary="Kommunerapport som regneark")
+    def kommune_xlsx(nummer: str) -> Response:
+        return Response(
+            render.kommune_xlsx(kommune_or_404(nummer)),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="boligarkiv-{nummer}.xlsx"'},
+        )
+
+    @app.get("/kommune/{nummer}.md", response_class=PlainTextResponse, summary="Kommunerapport i Markdown")
+    def kommune_md(nummer: str) -> PlainTextResponse:
+        return PlainTextResponse(render.kommune_markdown(kommune_or_404(nummer)), media_type="text/markdown")
+
+    @app.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
+    def kommune_page(nummer: str) -> HTMLResponse:
+        return page("kommune.html", r=kommune_or_404(nummer))
+
+    @app.get("/dokument/{sha256}/fil", summary="Den arkiverte filen")
+    def document_file(sha256: str) -> Response:
+        with archive.session() as s:
+            doc = s.get(Document, sha256)
+            if doc is None:
+                raise HTTPException(404, "Ukjent dokument")
+            mime = doc.mime
+        return Response(
+            archive.blobs.get(sha256),
+            media_type=mime,
+            headers={"Content-Disposition": f'inline; filename="{sha256[:12]}"'},
+        )
+
+    @app.get("/dokument/{sha256}", response_class=HTMLResponse, summary="Dokument med sider og signaltreff")
+    def document_page(sha256: str, fra: int = Query(1, ge=1)) -> HTMLResponse:
+        with archive.session() as s:
+            doc = s.get(Document, sha256)
+            if doc is None:
+                raise HTTPException(404, "Ukjent dokument")
+            pages = list(
+                s.scalars(
+                    select(Page)
+                    .where(Page.document_sha256 == sha256, Page.number >= fra)
+                    .order_by(Page.number)
+                    .limit(PAGES_PER_VIEW + 1)
+                )
+            )
+            hits: dict[int, list[tuple[int, int, str]]] = {}
+            for h in s.scalars(select(SignalHit).where(SignalHit.document_sha256 == sha256)):
+                label = h.signal + (" (negert)" if h.negated else "")
+                hits.setdefault(h.page_number, []).append((h.start, h.end, label))
+            urls = sorted(set(s.scalars(select(Fetch.url).where(Fetch.sha256 == sha256))))
+            k = s.get(Kommune, doc.kommune_nummer) if doc.kommune_nummer else None
+        shown = pages[:PAGES_PER_VIEW]
+        return page(
+            "document.html",
+            d=doc,
+            urls=urls,
+            kommune_navn=k.navn if k else "",
+            pages=[
+                {"number": p.number, "ocr": p.ocr, "html": highlight(p.text, hits.get(p.number, []))} for p in shown
+            ],
+            has_more=len(pages) > PAGES_PER_VIEW,
+            next_from=fra + PAGES_PER_VIEW,
+        )
+
+    @app.get("/screening.xlsx", summary="Nasjonal screening som regneark")
+    def screening_xlsx(fylke: str = "") -> Response:
+        rows = render.filter_rows(report_data.screening(archive), fylke or None)
+        return Response(
+            render.screening_xlsx(rows),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="boligarkiv-screening.xlsx"'},
+        )
+
+    @app.get("/screening.csv", response_class=PlainTextResponse, summary="Nasjonal screening som CSV")
+    def screening_csv(fylke: str = "") -> PlainTextResponse:
+        rows = render.filter_rows(report_data.screening(archive), fylke or None)
+        return PlainTextResponse(render.screening_csv(rows), media_type="text/csv; charset=utf-8")
+
+    @app.get("/screening", response_class=HTMLResponse, summary="Nasjonal screening med kart")
+    def screening_page(
+        fylke: str = "", vis: str = "mulighet", flagg: str = "", side: int = Query(1, ge=1)
+    ) -> HTMLResponse:
+        if vis not in dict(render.MAP_CHOICES) and vis not in report_data.FLAG_LABELS:
+            vis = "mulighet"
+        rows = report_data.screening(archive)
+        body = render.screening_html(
+            rows, vis=vis, fylke=fylke, flagg=flagg, static=False, side=side, per_side=SCREENING_PAGE
+        )
+        return HTMLResponse(body)
+
+    @app.get("/status", response_class=HTMLResponse, summary="Kjøringer og endringer")
+    def status_page() -> HTMLResponse:
+        with archive.session() as s:
+            runs = list(s.scalars(select(Run).order_by(Run.id.desc()).limit(20)))
+            events = list(s.scalars(select(ChangeEvent).order_by(ChangeEvent.id.desc()).limit(50)))
+            counts = {
+                name: s.scalar(select(func.count()).select_from(Base.metadata.tables[name])) or 0
+                for name in ("kommune", "document", "page", "signal_hit", "flag")
+            }
+        return page("status.html", runs=runs, events=events, counts=counts)
+
+    # --- feeds ----------------------------------------------------------------------------------------
+    def plan_entries(kommune: str | None, request: Request) -> list[Entry]:
+        base = str(request.base_url).rstrip("/")
+        with archive.session() as s:
+            q = (
+                select(ChangeEvent, Document)
+                .join(Document, Document.sha256 == ChangeEvent.document_sha256)
+                .where(ChangeEvent.kind.in_(["new_document", "changed_document"]), Document.doc_type.in_(PLAN_TYPES))
+                .order_by(ChangeEvent.created_at.desc())
+                .limit(100)
+            )
+            if kommune:
+                q = q.where(ChangeEvent.kommune_nummer == kommune)
+            names = {k.nummer: k.navn for k in s.scalars(select(Kommune))}
+            return [
+                Entry(
+                    id=f"urn:boligarkiv:event:{e.id}",
+                    title=f"{'Endret' if e.kind == 'changed_document' else 'Ny'} plan: {d.title or d.sha256[:12]}"
+                    f" ({names.get(d.kommune_nummer or '', '')})",
+                    link=f"{base}/dokument/{d.sha256}",
+                    updated=e.created_at,
+                    summary=f"{DOC_TYPE_LABELS.get(d.doc_type, d.doc_type)}"
+                    + (f" {d.period_start}–{d.period_end}" if d.period_end else "")
+                    + (f"; erstatter {e.previous_sha256[:12]}" if e.previous_sha256 else ""),
+                )
+                for e, d in s.execute(q)
+            ]
+
+    def atom_response(body: str) -> Response:
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    @app.get("/feeds/planer.atom", summary="Nye og endrede planer")
+    def feed_all(request: Request) -> Response:
+        return atom_response(
+            atom(
+                "urn:boligarkiv:planer",
+                "Boligarkiv: nye og endrede planer",
+                str(request.url),
+                str(request.base_url),
+                plan_entries(None, request),
+            )
+        )
+
+    @app.get("/feeds/kommune/{nummer}.atom", summary="Nye og endrede planer i en kommune")
+    def feed_kommune(nummer: str, request: Request) -> Response:
+        r = kommune_or_404(nummer)
+        return atom_response(
+            atom(
+                f"urn:boligarkiv:kommune:{nummer}",
+                f"Boligarkiv: planer i {r['kommune']['navn']}",
+                str(request.url),
+                f"{request.base_url}kommune/{nummer}",
+                plan_entries(nummer.zfill(4), request),
+            )
+        )
+
+    def search_entries(q: str, request: Request) -> list[Entry]:
+        try:
+            result = run_search(q, 50, 0)
+        except QuerySyntaxError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        base = str(request.base_url).rstrip("/")
+        with archive.session() as s:
+            seen = {
+                d.sha256: d.first_seen
+                for d in s.scalars(select(Document).where(Document.sha256.in_([h.sha256 for h in result.hits])))
+            }
+        entries = [
+            Entry(
+                id=f"urn:boligarkiv:doc:{h.sha256}",
+                title=f"{h.title or h.sha256[:12]} ({h.kommune_navn})",
+                link=f"{base}/dokument/{h.sha256}",
+                updated=seen.get(h.sha256) or datetime.now(),
+                summary=" … ".join(p.snippet for p in h.pages[:1]),
+            )
+            for h in result.hits
+        ]
+        return sorted(entries, key=lambda e: e.updated, reverse=True)
+
+    @app.get("/feeds/sok.atom", summary="Dokumenter som treffer et søk")
+    def feed_search(request: Request, q: str = Query(..., min_length=1)) -> Response:
+        return atom_response(
+            atom(
+                f"urn:boligarkiv:sok:{q}",
+                f"Boligarkiv: «{q}»",
+                str(request.url),
+                f"{request.base_url}?q={q}",
+                search_entries(q, request),
+            )
+        )
+
+    @app.get("/feeds/lagret/{ident}.atom", summary="Dokumenter som treffer et lagret søk")
+    def feed_saved(ident: int, request: Request) -> Response:
+        with archive.session() as s:
+            saved = s.get(SavedSearch, ident)
+            if saved is None:
+                raise HTTPException(404, "Ukjent lagret søk")
+            name, q = saved.name, saved.query
+        return atom_response(
+            atom(
+                f"urn:boligarkiv:lagret:{ident}",
+                f"Boligarkiv: {name}",
+                str(request.url),
+                f"{request.base_url}?q={q}",
+                search_entries(q, request),
+            )
+        )
+
+    # --- JSON API -------------------------------------------------------------------------------------
+    @app.get("/api/sok", summary="Søk (JSON)")
+    def api_search(
+        q: str = Query(..., min_length=1), limit: int = Query(10, ge=1, le=100), offset: int = Query(0, ge=0)
+    ) -> JSONResponse:
+        try:
+            return JSONResponse(run_search(q, limit, offset).to_json())
+        except QuerySyntaxError as exc:
+            return JSONResponse({"feil": str(exc)}, status_code=400)
+
+    @app.get("/api/kommuner", summary="Kommuner (sidevis)")
+    def api_kommuner(limit: int = Query(100, ge=1, le=400), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+        with archive.session() as s:
+            total = s.scalar(select(func.count()).select_from(Kommune)) or 0
+            rows = [
+                {"nummer": k.nummer, "navn": k.navn, "fylke": k.fylke, "nettside": k.nettside}
+                for k in s.scalars(select(Kommune).order_by(Kommune.nummer).limit(limit).offset(offset))
+            ]
+        return {"totalt": total, "kommuner": rows}
+
+    @app.get("/api/kommuner/{nummer}", summary="Kommunerapport (JSON)")
+    def api_kommune(nummer: str) -> Response:
+        return Response(render.to_json(kommune_or_404(nummer)), media_type="application/json")
+
+    @app.get("/api/screening", summary="Nasjonal screening (JSON)")
+    def api_screening(fylke: str = "", flagg: str = "") -> Response:
+        rows = render.filter_rows(report_data.screening(archive), fylke or None, flagg or None)
+        return Response(render.to_json(rows), media_type="application/json")
+
+    @app.get("/api/dokumenter/{sha256}", summary="Dokumentets metadata")
+    def api_document(sha256: str) -> Response:
+        with archive.session() as s:
+            d = s.get(Document, sha256)
+            if d is None:
+                raise HTTPException(404, "Ukjent dokument")
+            body = {c.name: getattr(d, c.name) for c in Document.__table__.columns}
+        return Response(render.to_json(body), media_type="application/json")
+
+    @app.get("/api/lagrede-sok", summary="Lagrede søk")
+    def api_saved() -> list[dict[str, Any]]:
+        with archive.session() as s:
+            return [
+                {"id": x.id, "navn": x.name, "sok": x.query, "feed": f"/feeds/lagret/{x.id}.atom"}
+                for x in s.scalars(select(SavedSearch).order_by(SavedSearch.id))
+            ]
+
+    @app.post(
+        "/api/lagrede-sok",
+        status_code=201,
+        dependencies=[Depends(require_token)],
+        summary="Lagre et søk (krever token)",
+    )
+    def api_save(body: SavedSearchIn) -> dict[str, Any]:
+        try:
+            parse_query(body.query)
+        except QuerySyntaxError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        with archive.session() as s:
+            saved = SavedSearch(name=body.name, query=body.query)
+            s.add(saved)
+            s.flush()
+            return {"id": saved.id, "navn": saved.name, "sok": saved.query, "feed": f"/feeds/lagret/{saved.id}.atom"}
+
+    return app

@@ -1,0 +1,46 @@
+"""Atom 1.0 feeds: new or changed plans (all, per kommune) and documents matching a saved search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape
+
+
+@dataclass
+class Entry:
+    id: str
+    title: str
+    link: str
+    updated: datetime
+    summary: str
+
+
+def _ts(dt: datetime) -> str:
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).isoformat()
+
+
+def atom(feed_id: str, title: str, self_link: str, alternate: str, entries: list[Entry]) -> str:
+    updated = max((e.updated for e in entries), default=datetime.now(UTC))
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="nb">',
+        f"<id>{escape(feed_id)}</id>",
+        f"<title>{escape(title)}</title>",
+        f"<updated>{_ts(updated)}</updated>",
+        f'<link rel="self" href="{escape(self_link)}"/>',
+        f'<link rel="alternate" href="{escape(alternate)}"/>',
+        "<author><name>Boligarkiv</name></author>",
+    ]
+    for e in entries:
+        parts += [
+            "<entry>",
+            f"<id>{escape(e.id)}</id>",
+            f"<title>{escape(e.title)}</title>",
+            f'<link href="{escape(e.link)}"/>',
+            f"<updated>{_ts(e.updated)}</updated>",
+            f"<summary>{escape(e.summary)}</summary>",
+            "</entry>",
+        ]
+    parts.append("</feed>")
+    return "\n".join(parts)
