@@ -11,6 +11,7 @@ import hmac
 import html
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
@@ -289,7 +290,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
                 f"urn:boligarkiv:sok:{q}",
                 f"Boligarkiv: «{q}»",
                 str(request.url),
-                f"{request.base_url}?q={q}",
+                f"{request.base_url}?{urlencode({'q': q})}",
                 search_entries(q, request),
             )
         )
@@ -306,7 +307,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
                 f"urn:boligarkiv:lagret:{ident}",
                 f"Boligarkiv: {name}",
                 str(request.url),
-                f"{request.base_url}?q={q}",
+                f"{request.base_url}?{urlencode({'q': q})}",
                 search_entries(q, request),
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 
 @dataclass
@@ -28,8 +28,8 @@ def atom(feed_id: str, title: str, self_link: str, alternate: str, entries: list
         f"<id>{escape(feed_id)}</id>",
         f"<title>{escape(title)}</title>",
         f"<updated>{_ts(updated)}</updated>",
-        f'<link rel="self" href="{escape(self_link)}"/>',
-        f'<link rel="alternate" href="{escape(alternate)}"/>',
+        f'<link rel="self" href={quoteattr(self_link)}/>',
+        f'<link rel="alternate" href={quoteattr(alternate)}/>',
         "<author><name>Boligarkiv</name></author>",
     ]
     for e in entries:
@@ -37,7 +37,7 @@ def atom(feed_id: str, title: str, self_link: str, alternate: str, entries: list
             "<entry>",
             f"<id>{escape(e.id)}</id>",
             f"<title>{escape(e.title)}</title>",
-            f'<link href="{escape(e.link)}"/>',
+            f"<link href={quoteattr(e.link)}/>",
             f"<updated>{_ts(e.updated)}</updated>",
             f"<summary>{escape(e.summary)}</summary>",
             "</entry>",

@@ -1,0 +1,171 @@
+"""Every page, feed, API answer and export for a fixture archive, checked for content."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from boligarkiv.cli import app as cli
+from boligarkiv.db import Archive
+from web.app import create_app
+
+from .webfixture import build
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def site(archive: Archive) -> tuple[TestClient, list[str], Archive]:
+    shas = build(archive)
+    archive.settings.write_token = "hemmelig"
+    return TestClient(create_app(archive.settings, archive)), shas, archive
+
+
+def test_search_page(site: Any) -> None:
+    c, shas, _ = site
+    r = c.get("/", params={"q": "utleigebustad"})
+    assert r.status_code == 200
+    assert f"/dokument/{shas[1]}#side-2" in r.text and "<mark>utleigebustader</mark>" in r.text
+    assert "Bustadsosial handlingsplan for Voss" in r.text and "1</strong> dokumenter" in r.text
+    assert "språk" in r.text and "nn" in r.text  # facets
+    bad = c.get("/", params={"q": 'år:tjue "<script>'})
+    assert bad.status_code == 400 and 'role="alert"' in bad.text
+    assert ("<script>" not in bad.text and "&lt;script&gt;" in bad.text) or "anførselstegn" in bad.text
+    evil = c.get("/", params={"q": "<b>bolig</b>"})
+    assert "<b>bolig</b>" not in evil.text
+
+
+def test_kommune_page_has_the_right_quotes_flags_and_coverage(site: Any) -> None:
+    c, shas, _ = site
+    r = c.get("/kommune/4601")
+    assert r.status_code == 200
+    t = r.text
+    assert "Bergen kommune" in t and "Boligsosial handlingsplan for Bergen" in t and "gjeldende" in t
+    assert "«Kommunen skal etablere en leie-til-eie-modell for barnefamilier.»" in t
+    assert f"/dokument/{shas[0]}#side-2" in t and "vedtatt (skal)" in t
+    # The negated mention is shown apart and does not count.
+    neg = t.index("Negert (teller ikke)")
+    assert "Det er ikke aktuelt med deleie i denne perioden." in t[neg:]
+    assert "OBOS" in t and "startlån" in t and "50 nye utleieboliger" in t
+    assert "Sterk vekst i lånegjeld" in t and "12.0" in t and "SSB tabell 12134" in t and "mangler" in t
+    assert c.get("/kommune/1841").text.count("Nettstedet svarte ikke") == 1
+    assert c.get("/kommune/9999").status_code == 404
+
+
+def test_document_page_highlights_hits(site: Any) -> None:
+    c, shas, _ = site
+    t = c.get(f"/dokument/{shas[0]}").text
+    assert '<mark title="leie_til_eie">leie-til-eie</mark>' in t
+    assert '<mark title="deleie (negert)">deleie</mark>' in t
+    assert 'id="side-3"' in t and "https://kommune.example/4601/plan.pdf" in t
+    f = c.get(f"/dokument/{shas[0]}/fil")
+    assert f.status_code == 200 and f.headers["content-type"] == "application/pdf" and f.content.startswith(b"%PDF")
+
+
+def test_screening_page_map_and_exports(site: Any) -> None:
+    c, _, _ = site
+    t = c.get("/screening").text
+    assert t.count("<path ") == 357 and 'data-kommune="4601"' in t
+    assert "Mulighetsscore" in t
+    assert t.index('href="/kommune/4601">Bergen<') < t.index('href="/kommune/0301">Oslo<')  # ranked
+    flagged = c.get("/screening", params={"vis": "robek", "flagg": "robek"}).text
+    assert 'href="/kommune/0301">Oslo<' in flagged and 'href="/kommune/4601">Bergen<' not in flagged
+    assert "#cb181d" in flagged
+    vestland = c.get("/screening", params={"fylke": "Vestland"}).text
+    assert 'href="/kommune/4601">Bergen<' in vestland and 'href="/kommune/0301">Oslo<' not in vestland
+    wb = load_workbook(io.BytesIO(c.get("/screening.xlsx").content))
+    assert wb.sheetnames == ["Screening", "Metode"]
+    header = [cell.value for cell in next(wb["Screening"].iter_rows(max_row=1))]
+    assert header[:8] == ["rangering", "nummer", "navn", "fylke", "planstatus", "plan_til", "dokumenter", "mulighet"]
+    assert "leie_til_eie" in header and header[-1] == "flagg"
+    assert wb["Screening"].max_row == 358
+    csv_lines = c.get("/screening.csv").text.splitlines()
+    assert csv_lines[0].startswith("rangering,nummer,navn") and len(csv_lines) == 358
+
+
+def test_kommune_exports(site: Any) -> None:
+    c, _, _ = site
+    wb = load_workbook(io.BytesIO(c.get("/kommune/4601.xlsx").content))
+    assert wb.sheetnames == ["Kommune", "Planer", "Signaler", "Sitater", "Flagg", "Dekning"]
+    sitater = list(wb["Sitater"].iter_rows(values_only=True))
+    assert any(r[0] == "leie_til_eie" and "leie-til-eie-modell" in r[1] for r in sitater)
+    assert any(r[0] == "deleie" and r[2] is True for r in sitater)
+    md = c.get("/kommune/4601.md").text
+    assert md.startswith("# Bergen kommune (4601, Vestland)") and "| Leie-til-eie |" in md
+
+
+def test_feeds(site: Any) -> None:
+    c, shas, _ = site
+    root = ET.fromstring(c.get("/feeds/planer.atom").content)
+    titles = [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")]
+    assert len(titles) == 3 and any("Bergen" in t for t in titles)
+    one = ET.fromstring(c.get("/feeds/kommune/4621.atom").content)
+    assert [e.find(f"{ATOM}link").get("href") for e in one.findall(f"{ATOM}entry")] == [
+        f"http://testserver/dokument/{shas[1]}"
+    ]
+    search = ET.fromstring(c.get("/feeds/sok.atom", params={"q": "startlån"}).content)
+    assert len(search.findall(f"{ATOM}entry")) == 1
+
+
+def test_saved_searches_need_the_token(site: Any) -> None:
+    c, _, _ = site
+    assert c.post("/api/lagrede-sok", json={"name": "Leie til eie", "query": '"leie til eie"'}).status_code == 401
+    bad = c.post(
+        "/api/lagrede-sok", json={"name": "x", "query": "år:tjue"}, headers={"Authorization": "Bearer hemmelig"}
+    )
+    assert bad.status_code == 400
+    ok = c.post(
+        "/api/lagrede-sok",
+        json={"name": "Leie til eie", "query": '"leie til eie"'},
+        headers={"Authorization": "Bearer hemmelig"},
+    )
+    assert ok.status_code == 201
+    feed = ET.fromstring(c.get(ok.json()["feed"]).content)
+    assert feed.findtext(f"{ATOM}title") == "Boligarkiv: Leie til eie" and len(feed.findall(f"{ATOM}entry")) == 1
+    assert c.get("/api/lagrede-sok").json()[0]["sok"] == '"leie til eie"'
+
+
+def test_json_api_and_openapi(site: Any) -> None:
+    c, shas, _ = site
+    k = c.get("/api/kommuner/4601").json()
+    sig = {s["id"]: s for s in k["signaler"]}
+    assert sig["leie_til_eie"]["treff"] == 1 and sig["leie_til_eie"]["poeng"] > 0
+    assert k["flagg"][0]["indikator"] == "lanegjeld_vekst"
+    found = c.get("/api/sok", params={"q": "startlån"}).json()
+    assert found["hits"][0]["sha256"] == shas[0]
+    assert c.get("/api/sok", params={"q": "år:tjue"}).status_code == 400
+    assert c.get("/api/kommuner", params={"limit": 5, "offset": 5}).json()["totalt"] == 357
+    paths = c.get("/openapi.json").json()["paths"]
+    assert {"/api/sok", "/api/kommuner/{nummer}", "/api/screening", "/api/lagrede-sok"} <= set(paths)
+    assert "Kjøringer" in c.get("/status").text
+
+
+def test_report_command_formats(site: Any, tmp_path: Any) -> None:
+    _, _, archive = site
+    runner = CliRunner()
+    d = str(archive.settings.data_dir)
+    md = runner.invoke(cli, ["-d", d, "report", "Bergen", "--format", "md"])
+    assert md.exit_code == 0 and "## Røde flagg" in md.stdout
+    data = json.loads(runner.invoke(cli, ["-d", d, "report", "4601", "--format", "json"]).stdout)
+    assert data["kommune"]["navn"] == "Bergen"
+    out = tmp_path / "bergen.xlsx"
+    assert runner.invoke(cli, ["-d", d, "report", "4601", "-f", "xlsx", "-o", str(out)]).exit_code == 0
+    assert load_workbook(out).sheetnames[0] == "Kommune"
+    html = runner.invoke(cli, ["-d", d, "report", "Bergen", "-f", "html"]).stdout
+    assert "<h1>Bergen kommune" in html and 'href="/screening"' not in html  # static: no app navigation
+    screening = runner.invoke(cli, ["-d", d, "report", "--all", "-f", "html", "--fylke", "Vestland"]).stdout
+    # The map is all of Norway; kommuner outside the filter are grey («ingen data»).
+    assert screening.count("<path ") == 357
+    assert screening.count('fill="#d9d9d9" stroke="#666" stroke-width') == 314
+    rows = json.loads(runner.invoke(cli, ["-d", d, "report", "--all", "-f", "json"]).stdout)
+    assert rows[0]["rangering"] == 1 and len(rows) == 357
+    assert re.search(r"kommune", runner.invoke(cli, ["-d", d, "report", "Atlantis"]).output)
+    assert runner.invoke(cli, ["-d", d, "report", "4601", "-f", "csv"]).exit_code == 2
