@@ -27,7 +27,8 @@ def classes(values: list[float]) -> list[float]:
     pos = sorted(v for v in values if v > 0)
     if not pos:
         return []
-    return [pos[min(len(pos) - 1, int(len(pos) * q / 5))] for q in range(1, 5)]
+    bounds = sorted({pos[min(len(pos) - 1, int(len(pos) * q / 5))] for q in range(1, 5)})
+    return bounds if bounds[-1] < pos[-1] else bounds[:-1] or bounds
 
 
 def colour(value: float | None, bounds: list[float]) -> str:
@@ -47,7 +48,7 @@ def render_map(
     title: str,
     *,
     link: str = "/kommune/{nummer}",
-    width: int = 420,
+    width: int = 560,
 ) -> str:
     data = shapes()
     paths: dict[str, str] = data["paths"]  # type: ignore[assignment]
@@ -80,12 +81,13 @@ def render_map(
         + [(f"≤ {b:.2f}", PALETTE[i]) for i, b in enumerate(bounds, start=1)]
         + ([(f"> {bounds[-1]:.2f}", PALETTE[-1])] if bounds else [])
     )
-    y = 20
+    # Legend in the sea south-east of the coast, sized to stay readable at the rendered width.
+    y = 30
     for text, fill in [*legend_items, ("ingen data", NO_DATA)]:
         out.append(
-            f'<rect x="{w - 190:g}" y="{h - 40 - y:g}" width="18" height="14" fill="{fill}" stroke="#666"/>'
-            f'<text x="{w - 165:g}" y="{h - 28 - y:g}" font-size="16">{html.escape(text)}</text>'
+            f'<rect x="{w - 330:g}" y="{h - 60 - y:g}" width="34" height="26" fill="{fill}" stroke="#666"/>'
+            f'<text x="{w - 285:g}" y="{h - 38 - y:g}" font-size="30">{html.escape(text)}</text>'
         )
-        y += 22
+        y += 40
     out.append("</svg>")
     return "".join(out)
