@@ -697,7 +697,16 @@ def serve(
     state = get_ctx(ctx)
     state.archive()  # fail early, with exit codes, on a bad data dir or schema
     err_console.print(f"Boligarkiv kjører på http://{host}:{port}/ (data: {state.settings.data_dir})")
-    uvicorn.run(create_app(state.settings, state.archive()), host=host, port=port, workers=workers, log_level="warning")
+    if workers > 1:
+        # Several processes need an import string; each builds its app from the same settings via the environment.
+        import os
+
+        os.environ["BOLIGARKIV_DATA_DIR"] = str(state.settings.data_dir)
+        if state.settings.database_url:
+            os.environ["BOLIGARKIV_DATABASE_URL"] = state.settings.database_url
+        uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        uvicorn.run(create_app(state.settings, state.archive()), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

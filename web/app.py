@@ -376,3 +376,10 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             return {"id": saved.id, "navn": saved.name, "sok": saved.query, "feed": f"/feeds/lagret/{saved.id}.atom"}
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: settings come from BOLIGARKIV_* (serve sets them from its options)."""
+    from boligarkiv.settings import load_settings
+
+    return create_app(load_settings())
