@@ -156,12 +156,19 @@ def screening_columns() -> list[str]:
 
 
 def filter_rows(
-    rows: list[dict[str, Any]], fylke: str | None = None, flagg: str | None = None, sort: str | None = None
+    rows: list[dict[str, Any]],
+    fylke: str | None = None,
+    flagg: str | None = None,
+    sort: str | None = None,
+    signal: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Keep a fylke, kommuner with a flag, kommuner where a signal scores above zero; sort by a column."""
     out = [
         r
         for r in rows
-        if (not fylke or r["fylke"].casefold() == fylke.casefold()) and (not flagg or flagg in r["flagg"])
+        if (not fylke or r["fylke"].casefold() == fylke.casefold())
+        and (not flagg or flagg in r["flagg"])
+        and (not signal or (r.get(signal) or 0) > 0)
     ]
     if out and sort and sort in out[0]:
         out = sorted(out, key=lambda r: (-(r[sort] or 0), r["nummer"]))
@@ -187,9 +194,10 @@ def screening_html(
     fylker: list[str] | None = None,
     side: int = 1,
     per_side: int | None = None,
+    signal: str = "",
 ) -> str:
     """The screening page: the map shows every kommune the filters keep; the table pages when asked to."""
-    shown = filter_rows(rows, fylke or None, flagg or None, vis)
+    shown = filter_rows(rows, fylke or None, flagg or None, vis, signal or None)
     pages = max(1, -(-len(shown) // per_side)) if per_side else 1
     side = min(max(1, side), pages)
     table = shown[(side - 1) * per_side : side * per_side] if per_side else shown
@@ -205,7 +213,7 @@ def screening_html(
         valg=MAP_CHOICES,
         flaggvalg=FLAG_CHOICES,
         fylker=fylker or sorted({r["fylke"] for r in rows}),
-        valgt={"fylke": fylke, "vis": vis, "flagg": flagg},
+        valgt={"fylke": fylke, "vis": vis, "flagg": flagg, "signal": signal},
     )
 
 

@@ -79,6 +79,9 @@ def test_screening_page_map_and_exports(site: Any) -> None:
     flagged = c.get("/screening", params={"vis": "robek", "flagg": "robek"}).text
     assert 'href="/kommune/0301">Oslo<' in flagged and 'href="/kommune/4601">Bergen<' not in flagged
     assert "#cb181d" in flagged
+    with_signal = c.get("/screening", params={"signal": "startlan"}).text
+    assert 'href="/kommune/4601">Bergen<' in with_signal and 'href="/kommune/4621">Voss<' not in with_signal
+    assert [r["nummer"] for r in c.get("/api/screening", params={"signal": "leie_til_eie"}).json()] == ["4601", "4621"]
     vestland = c.get("/screening", params={"fylke": "Vestland"}).text
     assert 'href="/kommune/4601">Bergen<' in vestland and 'href="/kommune/0301">Oslo<' not in vestland
     wb = load_workbook(io.BytesIO(c.get("/screening.xlsx").content))

@@ -183,13 +183,13 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     @app.get("/screening", response_class=HTMLResponse, summary="Nasjonal screening med kart")
     def screening_page(
-        fylke: str = "", vis: str = "mulighet", flagg: str = "", side: int = Query(1, ge=1)
+        fylke: str = "", vis: str = "mulighet", flagg: str = "", signal: str = "", side: int = Query(1, ge=1)
     ) -> HTMLResponse:
         if vis not in dict(render.MAP_CHOICES) and vis not in report_data.FLAG_LABELS:
             vis = "mulighet"
         rows = report_data.screening(archive)
         body = render.screening_html(
-            rows, vis=vis, fylke=fylke, flagg=flagg, static=False, side=side, per_side=SCREENING_PAGE
+            rows, vis=vis, fylke=fylke, flagg=flagg, signal=signal, static=False, side=side, per_side=SCREENING_PAGE
         )
         return HTMLResponse(body)
 
@@ -337,8 +337,8 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         return Response(render.to_json(kommune_or_404(nummer)), media_type="application/json")
 
     @app.get("/api/screening", summary="Nasjonal screening (JSON)")
-    def api_screening(fylke: str = "", flagg: str = "") -> Response:
-        rows = render.filter_rows(report_data.screening(archive), fylke or None, flagg or None)
+    def api_screening(fylke: str = "", flagg: str = "", signal: str = "") -> Response:
+        rows = render.filter_rows(report_data.screening(archive), fylke or None, flagg or None, None, signal or None)
         return Response(render.to_json(rows), media_type="application/json")
 
     @app.get("/api/dokumenter/{sha256}", summary="Dokumentets metadata")
