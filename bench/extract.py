@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES, make_pdf
 from extract.stage import extract_one
 from extract.worker import Job, run_pool
-from tests.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES, make_pdf
 
 
 def make_corpus_pdf(args: tuple[int, int]) -> bytes:

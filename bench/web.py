@@ -29,9 +29,9 @@ from boligarkiv.db import open_archive
 from boligarkiv.models import Document, Page
 from boligarkiv.seeds import load_seeds, read_seeds
 from boligarkiv.settings import DEFAULT_SEEDS, Settings
+from boligarkiv.testweb.texts import DocSpec, document_pages, plan_title
 from index.stage import run_index
 from nlp.stage import run_analyse
-from tests.testweb.texts import DocSpec, document_pages, plan_title
 
 QUERIES = [
     "startlån",

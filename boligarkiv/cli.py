@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from boligarkiv import __version__
 from boligarkiv.db import Archive, SchemaError, open_archive
-from boligarkiv.models import Base, Coverage, Document, Fetch, Kommune, Run
+from boligarkiv.models import Base, ChangeEvent, Coverage, Document, Fetch, Kommune, Run
 from boligarkiv.output import Format, emit, err_console
 from boligarkiv.seeds import SeedsError, load_seeds, read_seeds
 from boligarkiv.settings import Settings, SettingsError, load_settings
@@ -145,12 +145,41 @@ def status(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
             }
             for r in session.scalars(select(Run).order_by(Run.id.desc()).limit(10))
         ]
+    from boligarkiv.lock import holder
+    from boligarkiv.scheduler import read_state
+
+    with archive.session() as session:
+        events = [
+            {"tid": e.created_at, "type": e.kind, "kommune": e.kommune_nummer, "signal": e.signal, "detalj": e.detail}
+            for e in session.scalars(select(ChangeEvent).order_by(ChangeEvent.id.desc()).limit(10))
+        ]
+    sched = read_state(archive.settings.data_dir)
+    lock = holder(archive.settings.data_dir)
     if fmt is Format.json:
-        emit({"data_dir": str(archive.settings.data_dir), "tabeller": counts, "kjoringer": runs}, fmt)
+        emit(
+            {
+                "data_dir": str(archive.settings.data_dir),
+                "tabeller": counts,
+                "kjoringer": runs,
+                "endringer": events,
+                "planlegger": sched,
+                "kjorer_na": lock,
+            },
+            fmt,
+        )
         return
     emit([{"tabell": k, "rader": v} for k, v in counts.items()], fmt, title="Arkivet")
     if runs:
         emit(runs, fmt, title="Siste kjøringer")
+    if events:
+        emit(events, fmt, title="Siste endringer")
+    if sched:
+        err_console.print(
+            f"Planlegger: {sched.get('cron')} · {'kjører' if sched['running'] else 'stoppet'} · "
+            f"neste: {sched.get('next_run')} · sist: {sched.get('last_status')}"
+        )
+    if lock:
+        err_console.print(f"En jobb holder på nå: {lock}")
 
 
 @app.command()
@@ -707,6 +736,152 @@ def serve(
         uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
     else:
         uvicorn.run(create_app(state.settings, state.archive()), host=host, port=port, log_level="warning")
+
+
+def _crawl_options(settings: Settings, verbose: bool = False) -> Any:
+    from crawler.runner import CrawlOptions
+
+    return CrawlOptions(
+        max_pages=settings.crawl_max_pages,
+        max_depth=settings.crawl_max_depth,
+        delay=settings.crawl_delay,
+        per_host=settings.crawl_concurrency_per_host,
+        max_bytes=settings.crawl_max_bytes,
+        contact=settings.user_agent_contact,
+        log_level="INFO" if verbose else "WARNING",
+    )
+
+
+def _print_run_summary(result: dict[str, Any]) -> None:
+    err_console.print(f"[bold]Kjøring {result['run_id']}:[/] {result['status']}")
+    for stage, secs in result["seconds"].items():
+        err_console.print(f"  {stage:<8} {secs:>8.1f} s  {result['stages'].get(stage)}")
+    err_console.print(f"  nye dokumenter: {result['new_documents']} · endrede planer: {result['changed_plans']}")
+    for nummer, sigs in sorted(result["new_signals_per_kommune"].items()):
+        err_console.print(f"  nye signaler i {nummer}: {', '.join(sigs)}")
+    if result["errors"]:
+        err_console.print("  feil: " + ", ".join(f"{k}={v}" for k, v in sorted(result["errors"].items())))
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    seeds: SeedsOpt = None,
+    kommune: Annotated[list[str] | None, typer.Option("--kommune", "-k", help="Kommunenummer eller navn.")] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", help="Hopp over et steg (crawl, extract, analyse, flags, index).")
+    ] = None,
+    offline_flags: Annotated[bool, typer.Option("--offline-flags", help="Beregn flagg fra lagrede svar.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Hele jobben: crawl → extract → analyse → flags → index, bare nytt eller utdatert arbeid."""
+    from boligarkiv.lock import AlreadyRunning, RunLock
+    from boligarkiv.pipeline import STAGES, run_all
+    from boligarkiv.seeds import select_seeds
+
+    state = get_ctx(ctx)
+    unknown = set(skip or []) - set(STAGES)
+    if unknown:
+        fail(f"Ukjent steg: {', '.join(sorted(unknown))} (kjente: {', '.join(STAGES)})", EXIT_INPUT)
+    try:
+        chosen = select_seeds(read_seed_file(seeds, state.settings), kommune)
+    except SeedsError as exc:
+        fail(str(exc), EXIT_INPUT)
+    archive = state.archive()
+    with archive.session() as session:
+        load_seeds(session, chosen)
+    try:
+        with RunLock(state.settings.data_dir), err_console.status("Starter …") as status_line:
+            result = run_all(
+                archive,
+                chosen,
+                crawl_options=_crawl_options(state.settings),
+                skip=set(skip or []),
+                offline_flags=offline_flags,
+                progress=lambda stage, msg: status_line.update(f"[bold]{stage}[/] {msg}"),
+            )
+    except AlreadyRunning as exc:
+        fail(str(exc), EXIT_FAILURE)
+    if fmt is Format.json:
+        emit(result, fmt)
+    else:
+        _print_run_summary(result)
+    if result["status"] != "ok":
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def schedule(
+    ctx: typer.Context,
+    cron: Annotated[str, typer.Option("--cron", help='Cron-uttrykk, for eksempel "0 3 * * 1" (mandag kl. 03).')],
+    seeds: SeedsOpt = None,
+    offline_flags: Annotated[bool, typer.Option("--offline-flags")] = False,
+    max_runs: Annotated[int | None, typer.Option(help="Avslutt etter så mange kjøringer (for testing).")] = None,
+) -> None:
+    """Kjør hele jobben etter en timeplan (aldri to samtidig), til den stoppes."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    from boligarkiv.pipeline import run_all
+    from boligarkiv.scheduler import run_scheduler
+
+    state = get_ctx(ctx)
+    try:
+        CronTrigger.from_crontab(cron)
+    except ValueError as exc:
+        fail(f"Ugyldig cron-uttrykk {cron!r}: {exc}", EXIT_INPUT)
+    chosen = read_seed_file(seeds, state.settings)
+    archive = state.archive()
+    with archive.session() as session:
+        load_seeds(session, chosen)
+    err_console.print(f"Planlagt kjøring «{cron}» for {len(chosen)} kommuner. Stopp med Ctrl+C.")
+    run_scheduler(
+        state.settings.data_dir,
+        cron,
+        lambda: run_all(archive, chosen, crawl_options=_crawl_options(state.settings), offline_flags=offline_flags),
+        max_runs=max_runs,
+    )
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port for webappen.")] = 8000,
+    sites: Annotated[int, typer.Option(help="Antall kommuner i eksempel-nettet.")] = 6,
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Start webappen etterpå.")] = True,
+) -> None:
+    """Første titt uten internett: et lite eksempel-nett på 127.0.0.1, hele jobben i en midlertidig
+    datamappe, og webappen."""
+    import tempfile
+
+    from boligarkiv.pipeline import run_all
+    from boligarkiv.testweb.server import build_test_web
+
+    web = build_test_web(max(1, min(sites, 30))).start()
+    tmp = Path(tempfile.mkdtemp(prefix="boligarkiv-demo-"))
+    settings = load_settings(None, data_dir=tmp / "data", crawl_delay=0)
+    seeds_file = web.write_seeds(tmp / "seeds.csv")
+    chosen = read_seed_file(seeds_file, settings)
+    archive = open_archive(settings)
+    with archive.session() as session:
+        load_seeds(session, chosen)
+    err_console.print(f"Eksempel-nett med {len(web.sites)} kommuner på 127.0.0.1; data i {tmp / 'data'}")
+    with err_console.status("Kjører hele jobben …") as status_line:
+        result = run_all(
+            archive,
+            chosen,
+            crawl_options=_crawl_options(settings),
+            skip={"flags"},
+            progress=lambda stage, msg: status_line.update(f"[bold]{stage}[/] {msg}"),
+        )
+    _print_run_summary(result)
+    if serve_app:
+        import uvicorn
+
+        from web.app import create_app
+
+        err_console.print(f"Åpne http://127.0.0.1:{port}/ (Ctrl+C avslutter)")
+        uvicorn.run(create_app(settings, archive), host="127.0.0.1", port=port, log_level="warning")
+    web.stop()
 
 
 if __name__ == "__main__":

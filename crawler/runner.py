@@ -59,7 +59,7 @@ def scrapy_settings(opts: CrawlOptions) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": opts.concurrent,
         "CONCURRENT_REQUESTS_PER_DOMAIN": opts.per_host,
         "DOWNLOAD_DELAY": opts.delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "DOWNLOAD_DELAY_JITTER": 0,  # a jittered delay could undercut a server's Retry-After
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": max(opts.delay, 0.0),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,

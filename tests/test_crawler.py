@@ -20,10 +20,9 @@ from sqlalchemy import func, select
 from boligarkiv.db import open_archive
 from boligarkiv.models import Coverage, Document, Fetch, Run
 from boligarkiv.settings import Settings
+from boligarkiv.testweb.server import TestWeb, build_test_web
 from crawler.middlewares import parse_retry_after
 from crawler.spiders.kommune import MAX_QUERY_VARIANTS
-
-from .testweb.server import TestWeb, build_test_web
 
 CLI = [sys.executable, "-m", "boligarkiv.cli"]
 ENV = {**os.environ, "BOLIGARKIV_CRAWL_DELAY": "0", "PYTHONUNBUFFERED": "1"}
@@ -270,7 +269,7 @@ def test_kill_9_mid_crawl_then_resume_loses_nothing(tmp_path: Path) -> None:
 
 
 def test_husbanken_library_attributes_plans_to_kommuner(tmp_path: Path) -> None:
-    from .testweb.sites import build_library
+    from boligarkiv.testweb.sites import build_library
 
     kommuner = [
         ("1841", "Fauske", "Nordland"),

@@ -1,0 +1,120 @@
+"""The whole job: crawl → extract → analyse → flags → index, each stage only on new or stale work.
+
+Every stage is idempotent and commits as it goes, so an interrupted run is simply run again. The run is
+recorded (kind «run») with its summary; change events are recorded after analysis.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from boligarkiv import __version__
+from boligarkiv.changes import record_changes
+from boligarkiv.db import Archive
+from boligarkiv.models import ChangeEvent, Document, Fetch, utcnow
+from boligarkiv.seeds import Seed
+from crawler.pipeline import finish_run, start_run
+
+STAGES = ("crawl", "extract", "analyse", "flags", "index")
+
+
+def run_all(
+    archive: Archive,
+    seeds: list[Seed],
+    *,
+    crawl_options: Any,
+    skip: set[str] | None = None,
+    offline_flags: bool = False,
+    robek_csv: Path | None = None,
+    progress: Callable[[str, str], None] | None = None,
+) -> dict[str, Any]:
+    from crawler.runner import run_crawl
+    from extract.stage import run_extract
+    from flags.stage import run_flags
+    from index.stage import run_index
+    from nlp.stage import run_analyse
+
+    skip = skip or set()
+    say = progress or (lambda _stage, _msg: None)
+    started = utcnow()
+    run_id = start_run(
+        archive, "run", f"boligarkiv-{__version__}", {"kommuner": [s.nummer for s in seeds], "skip": sorted(skip)}
+    )
+    summary: dict[str, Any] = {"run_id": run_id, "stages": {}, "seconds": {}, "errors": Counter()}
+    status = "ok"
+    try:
+        for stage in STAGES:
+            if stage in skip:
+                continue
+            say(stage, "starter")
+            t0 = time.perf_counter()
+            if stage == "crawl":
+                result = run_crawl(archive, seeds, crawl_options)
+                if not result["status"].startswith("ok"):
+                    status = "partial"
+            elif stage == "extract":
+                result = run_extract(archive, stale=True)
+            elif stage == "analyse":
+                result = run_analyse(archive, stale=True)
+            elif stage == "flags":
+                result = run_flags(archive, offline=offline_flags, robek_csv=robek_csv)
+                for name, err in result["errors"].items():
+                    summary["errors"][f"flags:{name}"] += 1
+                    say(stage, f"{name}: {err}")
+            else:
+                result = run_index(archive)
+            summary["stages"][stage] = result
+            summary["seconds"][stage] = round(time.perf_counter() - t0, 2)
+            say(stage, "ferdig")
+        events = record_changes(archive, started)
+    except BaseException as exc:
+        finish_run(
+            archive,
+            run_id,
+            "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+            _jsonable(summary),
+            error=repr(exc),
+        )
+        raise
+    with archive.session() as s:
+        new_docs = s.scalar(select(func.count()).select_from(Document).where(Document.first_seen >= started)) or 0
+        changed = list(s.scalars(select(ChangeEvent).where(ChangeEvent.created_at >= started)))
+        for kind, n in s.execute(
+            select(Document.extract_error, func.count())
+            .where(Document.extracted_at >= started, Document.extract_error.is_not(None))
+            .group_by(Document.extract_error)
+        ):
+            summary["errors"][f"extract:{(kind or '').split(':')[0]}"] += n
+        for err, n in s.execute(
+            select(Fetch.error, func.count())
+            .where(Fetch.fetched_at >= started, Fetch.error.is_not(None))
+            .group_by(Fetch.error)
+        ):
+            summary["errors"][f"crawl:{err}"] += n
+    per_kommune: dict[str, list[str]] = {}
+    for e in [*changed, *events]:
+        if e.kind == "signal_appeared" and e.kommune_nummer:
+            per_kommune.setdefault(e.kommune_nummer, []).append(e.signal or "")
+    summary.update(
+        {
+            "new_documents": new_docs,
+            "changed_plans": sum(1 for e in changed if e.kind in ("changed_document", "plan_replaced")),
+            "new_signals_per_kommune": {k: sorted(set(v)) for k, v in per_kommune.items()},
+            "events": Counter(e.kind for e in changed),
+        }
+    )
+    if summary["errors"] and status == "ok":
+        status = "ok_with_errors"
+    finish_run(archive, run_id, status, _jsonable(summary))
+    summary["status"] = status
+    return _jsonable(summary)
+
+
+def _jsonable(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: dict(v) if isinstance(v, Counter) else v for k, v in summary.items()}
