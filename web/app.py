@@ -32,6 +32,7 @@ from report.data import DOC_TYPE_LABELS
 from web.feeds import Entry, atom
 
 PAGE_SIZE = 10
+FEED_KINDS = {"new_document": "Ny", "changed_document": "Endret", "plan_replaced": "Erstattet"}
 PAGES_PER_VIEW = 50
 SCREENING_PAGE = 100
 FACET_FILTERS = {"kommune": "kommune", "fylke": "fylke", "type": "type", "språk": "språk", "signal": "signal"}
@@ -202,7 +203,17 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
                 name: s.scalar(select(func.count()).select_from(Base.metadata.tables[name])) or 0
                 for name in ("kommune", "document", "page", "signal_hit", "flag")
             }
-        return page("status.html", runs=runs, events=events, counts=counts)
+        from boligarkiv.lock import holder
+        from boligarkiv.scheduler import read_state
+
+        return page(
+            "status.html",
+            runs=runs,
+            events=events,
+            counts=counts,
+            scheduler=read_state(settings.data_dir),
+            busy=holder(settings.data_dir),
+        )
 
     # --- feeds ----------------------------------------------------------------------------------------
     def plan_entries(kommune: str | None, request: Request) -> list[Entry]:
@@ -211,7 +222,10 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             q = (
                 select(ChangeEvent, Document)
                 .join(Document, Document.sha256 == ChangeEvent.document_sha256)
-                .where(ChangeEvent.kind.in_(["new_document", "changed_document"]), Document.doc_type.in_(PLAN_TYPES))
+                .where(
+                    ChangeEvent.kind.in_(["new_document", "changed_document", "plan_replaced"]),
+                    Document.doc_type.in_(PLAN_TYPES),
+                )
                 .order_by(ChangeEvent.created_at.desc())
                 .limit(100)
             )
@@ -221,7 +235,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             return [
                 Entry(
                     id=f"urn:boligarkiv:event:{e.id}",
-                    title=f"{'Endret' if e.kind == 'changed_document' else 'Ny'} plan: {d.title or d.sha256[:12]}"
+                    title=f"{FEED_KINDS.get(e.kind, 'Ny')} plan: {d.title or d.sha256[:12]}"
                     f" ({names.get(d.kommune_nummer or '', '')})",
                     link=f"{base}/dokument/{d.sha256}",
                     updated=e.created_at,

@@ -119,7 +119,7 @@ NON_PLANS = [
 ]
 
 
-def build_site(index: int, nummer: str, navn: str, seed: int = 7) -> Site:
+def build_site(index: int, nummer: str, navn: str, seed: int = 7, plan_pages: tuple[int, int] = (2, 5)) -> Site:
     rng = random.Random(f"{seed}:{index}")
     shape = SHAPES[index % len(SHAPES)]
     language = "nn" if shape == "nynorsk" or index % 11 == 7 else "nb"
@@ -153,7 +153,7 @@ def build_site(index: int, nummer: str, navn: str, seed: int = 7) -> Site:
                 True,
                 navn,
                 period,
-                pages=rng.randint(2, 5),
+                pages=rng.randint(*plan_pages),
             )
         )
     for k, (kind, title) in enumerate(rng.sample(NON_PLANS, k=3)):
