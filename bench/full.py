@@ -63,7 +63,10 @@ def main() -> None:
     seeds_all = read_seeds(DEFAULT_SEEDS)[: args.kommuner]
     t0 = time.perf_counter()
     web = TestWeb([build_site(i, s.nummer, s.navn, plan_pages=(15, 40)) for i, s in enumerate(seeds_all)]).start()
-    ssb = SsbWeb().start()
+    ssb = SsbWeb(
+        robek_html="<table><tr><td>Fauske</td><td>Nordland</td><td>c og d</td></tr>"
+        "<tr><td>Træna</td><td>Nordland</td><td>f</td></tr></table>"
+    ).start()
     pdf_bytes = sum(
         len(r.body)
         for s in web.sites

@@ -7,6 +7,8 @@ problem; 4 database schema problem; 5 the work ran but some items failed (record
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -74,6 +76,24 @@ def read_seed_file(path: Path | None, settings: Settings) -> list[Any]:
         return read_seeds(path or settings.seeds)
     except SeedsError as exc:
         fail(str(exc), EXIT_INPUT)
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None, fmt: Format) -> Iterator[Callable[..., None]]:
+    """A Rich progress bar on stderr (off for JSON output); yields a function that advances it by one."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=fmt is Format.json,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda *_args: progress.advance(task)
 
 
 def _version(value: bool) -> None:
@@ -391,25 +411,13 @@ def extract(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Hent ut sidetekst og planmetadata fra arkiverte dokumenter (PDF, HTML, DOCX, OCR)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from extract.stage import pending, run_extract
 
     archive = get_ctx(ctx).archive()
     total = len(pending(archive, stale))
-    with Progress(
-        TextColumn("Henter ut tekst"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=fmt is Format.json,
-    ) as progress:
-        task = progress.add_task("extract", total=total)
-        result = run_extract(
-            archive, stale=stale, workers=workers, timeout=timeout, on_done=lambda _sha, _err: progress.advance(task)
-        )
+    with progress_bar("Henter ut tekst", total, fmt) as advance:
+        result = run_extract(archive, stale=stale, workers=workers, timeout=timeout, on_done=advance)
     emit(result, fmt)
     if result["errors"]:
         raise typer.Exit(EXIT_PARTIAL)
@@ -505,23 +513,13 @@ def analyse(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Finn signaler, enheter og poeng i alle uttrukne dokumenter."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from nlp.stage import pending, run_analyse
 
     archive = get_ctx(ctx).archive()
     total = len(pending(archive, stale))
-    with Progress(
-        TextColumn("Analyserer"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=fmt is Format.json,
-    ) as progress:
-        task = progress.add_task("analyse", total=total)
-        result = run_analyse(archive, stale=stale, workers=workers, on_done=lambda _s, _e: progress.advance(task))
+    with progress_bar("Analyserer", total, fmt) as advance:
+        result = run_analyse(archive, stale=stale, workers=workers, on_done=advance)
     emit(result, fmt)
     if result["errors"]:
         raise typer.Exit(EXIT_PARTIAL)
@@ -534,21 +532,12 @@ def index(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Oppdater søkeindeksen (SQLite FTS5, eller Elasticsearch når BOLIGARKIV_ES_URL er satt)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from index.stage import run_index
 
     archive = get_ctx(ctx).archive()
-    with Progress(
-        TextColumn("Indekserer"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=fmt is Format.json,
-    ) as progress:
-        task = progress.add_task("index", total=None)
-        result = run_index(archive, rebuild=rebuild, on_done=lambda _s: progress.advance(task))
+    with progress_bar("Indekserer", None, fmt) as advance:
+        result = run_index(archive, rebuild=rebuild, on_done=advance)
     emit(result, fmt)
 
 

@@ -127,3 +127,15 @@ def open_archive(settings: Settings, *, migrate: bool = True) -> Archive:
                 raise SettingsError(f"Kan ikke skrive til databasen {settings.db_url}: {exc}") from exc
             raise
     return Archive(settings, engine)
+
+
+def stamp_stage(archive: Archive, stage: str, version: str) -> None:
+    """Record the version a stage last ran with (shown by `status`; a mismatch marks work stale)."""
+    from boligarkiv.models import StageVersion
+
+    with archive.session() as session:
+        row = session.get(StageVersion, stage)
+        if row is None:
+            session.add(StageVersion(stage=stage, version=version))
+        else:
+            row.version = version

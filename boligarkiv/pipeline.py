@@ -34,7 +34,6 @@ def run_all(
     robek_csv: Path | None = None,
     progress: Callable[[str, str], None] | None = None,
 ) -> dict[str, Any]:
-    from crawler.runner import run_crawl
     from extract.stage import run_extract
     from flags.stage import run_flags
     from index.stage import run_index
@@ -46,29 +45,41 @@ def run_all(
     run_id = start_run(
         archive, "run", f"boligarkiv-{__version__}", {"kommuner": [s.nummer for s in seeds], "skip": sorted(skip)}
     )
-    summary: dict[str, Any] = {"run_id": run_id, "stages": {}, "seconds": {}, "errors": Counter()}
+    summary: dict[str, Any] = {"run_id": run_id, "stages": {}, "seconds": {}, "errors": Counter(), "stage_errors": {}}
     status = "ok"
+
+    def run_stage(stage: str) -> dict[str, Any]:
+        if stage == "crawl":
+            return crawl_in_child(archive, seeds, crawl_options)
+        if stage == "extract":
+            return run_extract(archive, stale=True)
+        if stage == "analyse":
+            return run_analyse(archive, stale=True)
+        if stage == "flags":
+            return run_flags(archive, offline=offline_flags, robek_csv=robek_csv)
+        return run_index(archive)
+
     try:
         for stage in STAGES:
             if stage in skip:
                 continue
             say(stage, "starter")
             t0 = time.perf_counter()
-            if stage == "crawl":
-                result = run_crawl(archive, seeds, crawl_options)
-                if not result["status"].startswith("ok"):
-                    status = "partial"
-            elif stage == "extract":
-                result = run_extract(archive, stale=True)
-            elif stage == "analyse":
-                result = run_analyse(archive, stale=True)
-            elif stage == "flags":
-                result = run_flags(archive, offline=offline_flags, robek_csv=robek_csv)
+            try:
+                result = run_stage(stage)
+            except Exception as exc:  # one broken stage is recorded; the later stages still run
+                status = "partial"
+                summary["errors"][f"{stage}:{type(exc).__name__}"] += 1
+                summary["stage_errors"][stage] = f"{type(exc).__name__}: {exc}"
+                summary["seconds"][stage] = round(time.perf_counter() - t0, 2)
+                say(stage, f"feilet: {exc}")
+                continue
+            if stage == "crawl" and not result["status"].startswith("ok"):
+                status = "partial"
+            if stage == "flags":
                 for name, err in result["errors"].items():
                     summary["errors"][f"flags:{name}"] += 1
                     say(stage, f"{name}: {err}")
-            else:
-                result = run_index(archive)
             summary["stages"][stage] = result
             summary["seconds"][stage] = round(time.perf_counter() - t0, 2)
             say(stage, "ferdig")
@@ -114,6 +125,43 @@ def run_all(
     finish_run(archive, run_id, status, _jsonable(summary))
     summary["status"] = status
     return _jsonable(summary)
+
+
+def crawl_in_child(archive: Archive, seeds: list[Seed], options: Any) -> dict[str, Any]:
+    """Run the crawl in a forked process and return its summary.
+
+    Scrapy's Twisted reactor can be started once per process; the scheduler runs the job again and again in
+    one process, so each crawl gets a fresh child. The child opens its own database connections.
+    """
+    import multiprocessing as mp
+
+    from crawler.runner import run_crawl
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+
+    def target() -> None:
+        archive.engine.dispose(close=False)  # never share the parent's pooled connections across fork
+        try:
+            child.send(("ok", run_crawl(archive, seeds, options)))
+        except BaseException as exc:
+            child.send(("error", f"{type(exc).__name__}: {exc}"))
+        finally:
+            child.close()
+
+    proc = ctx.Process(target=target)
+    proc.start()
+    child.close()
+    try:
+        status, payload = parent.recv()
+    except EOFError as exc:
+        proc.join()
+        raise RuntimeError(f"crawl process died (exit code {proc.exitcode})") from exc
+    finally:
+        proc.join()
+    if status != "ok":
+        raise RuntimeError(payload)
+    return payload
 
 
 def _jsonable(summary: dict[str, Any]) -> dict[str, Any]:

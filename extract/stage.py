@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select
 
-from boligarkiv.db import Archive
-from boligarkiv.models import Document, Page, StageVersion, utcnow
+from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.models import Document, Page, utcnow
 from extract.clean import clean_pages
 from extract.formats import extract_pages
 from extract.metadata import extract_metadata
@@ -89,10 +89,5 @@ def run_extract(
                 counts["ocr_pages"] += sum(1 for _, _, o in result["pages"] if o)
         if on_done:
             on_done(outcome.key, outcome.error)
-    with archive.session() as session:
-        row = session.get(StageVersion, "extract")
-        if row is None:
-            session.add(StageVersion(stage="extract", version=EXTRACT_VERSION))
-        else:
-            row.version = EXTRACT_VERSION
+    stamp_stage(archive, "extract", EXTRACT_VERSION)
     return {**counts, "error_kinds": errors, "version": EXTRACT_VERSION}

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.attribution import KommuneMatcher, KommuneRef
@@ -65,7 +66,10 @@ def parse_csv(text: str, matcher: KommuneMatcher) -> list[RobekEntry]:
 
 def parse_html(page: str, matcher: KommuneMatcher) -> list[RobekEntry]:
     """The ministry's page lists the kommuner in a table (kommune, fylke, hjemmel); read every table row."""
-    tree = lxml_html.fromstring(page)
+    try:
+        tree = lxml_html.fromstring(page)
+    except (ValueError, etree.ParserError) as exc:
+        raise RobekError(f"ROBEK-siden er tom eller uleselig ({exc}); bruk --robek-csv") from exc
     out: list[RobekEntry] = []
     for row in tree.xpath("//table//tr"):
         cells = [" ".join(c.text_content().split()) for c in row.xpath("./td")]

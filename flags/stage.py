@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from boligarkiv.db import Archive
-from boligarkiv.models import Flag, HttpCache, Kommune, StageVersion, utcnow
+from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.models import Flag, HttpCache, Kommune, utcnow
 from crawler.attribution import KommuneMatcher, KommuneRef
 from flags import robek
 from flags.indicators import (
@@ -109,12 +109,7 @@ def run_flags(
         )
     except (robek.RobekError, SsbError, httpx.HTTPError, OSError) as exc:
         summary["errors"]["robek"] = str(exc)
-    with archive.session() as s:
-        row = s.get(StageVersion, "flags")
-        if row is None:
-            s.add(StageVersion(stage="flags", version=FLAGS_VERSION))
-        else:
-            row.version = FLAGS_VERSION
+    stamp_stage(archive, "flags", FLAGS_VERSION)
     summary["ssb_calls"] = client.calls
     return summary
 

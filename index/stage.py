@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from boligarkiv.db import Archive
-from boligarkiv.models import Document, Fetch, Flag, Kommune, Page, SignalHit, StageVersion, utcnow
+from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.models import Document, Fetch, Flag, Kommune, Page, SignalHit, utcnow
 from index.records import PageRecord, SearchBackend
 from index.textmatch import lemma_text
 
@@ -125,10 +125,5 @@ def run_index(
             on_done(doc.sha256)
     if todo:
         backend.flush()
-    with archive.session() as session:
-        row = session.get(StageVersion, "index")
-        if row is None:
-            session.add(StageVersion(stage="index", version=INDEX_VERSION))
-        else:
-            row.version = INDEX_VERSION
+    stamp_stage(archive, "index", INDEX_VERSION)
     return {"documents": len(todo), "pages": pages, "backend": backend.name, "total_pages": backend.count_pages()}

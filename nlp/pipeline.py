@@ -14,6 +14,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from extract.metadata import MONTHS
 from nlp.lemmatize import Lemmatizer
 from nlp.lexicon import load_lexicon, slot_tests
 
@@ -29,32 +30,8 @@ def model_installed() -> bool:
     return importlib.util.find_spec(MODEL) is not None
 
 
-MONTHS = {
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "okt",
-    "nov",
-    "des",
-}
+# Month names and their common abbreviations: «12. mars» is a date, not the end of a sentence.
+MONTH_WORDS = set(MONTHS) | {m[:3] for m in MONTHS} | {"sept"}
 
 
 @Language.component("boligarkiv_sentences")
@@ -66,7 +43,7 @@ def split_after_numbers(doc: Doc) -> Doc:
         text = token.text
         if len(text) > 1 and text.endswith(".") and text[:-1].replace(",", "").isdigit():
             nxt = doc[i + 1]
-            if nxt.text[:1].isupper() and nxt.lower_ not in MONTHS:
+            if nxt.text[:1].isupper() and nxt.lower_ not in MONTH_WORDS:
                 nxt.is_sent_start = True
     return doc
 

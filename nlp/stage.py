@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select
 
-from boligarkiv.db import Archive
-from boligarkiv.models import Document, Entity, Page, Score, SignalHit, StageVersion, utcnow
+from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.models import Document, Entity, Page, Score, SignalHit, utcnow
 from extract.worker import Job, run_pool
 from nlp.analysis import analyse_pages, analysis_version
 from nlp.lexicon import load_lexicon
@@ -145,12 +145,7 @@ def run_analyse(
             on_done(outcome.key, outcome.error)
     for nummer in sorted(touched):
         update_kommune_scores(archive, nummer)
-    with archive.session() as session:
-        row = session.get(StageVersion, "analyse")
-        if row is None:
-            session.add(StageVersion(stage="analyse", version=version))
-        else:
-            row.version = version
+    stamp_stage(archive, "analyse", version)
     return {**counts, "kommuner": len(touched), "version": version}
 
 

@@ -14,18 +14,11 @@ from sqlalchemy import func, select
 
 from boligarkiv.db import Archive
 from boligarkiv.models import Coverage, Document, Entity, Fetch, Flag, Kommune, Score, SignalHit
+from extract.metadata import LABELS
 from nlp.lexicon import load_lexicon
 from nlp.stage import PLAN_TYPES
 
-DOC_TYPE_LABELS = {
-    "boligsosial_handlingsplan": "Boligsosial handlingsplan",
-    "boligplan": "Boligplan/boligprogram",
-    "kommuneplan_samfunnsdel": "Kommuneplanens samfunnsdel",
-    "temaplan": "Annen temaplan",
-    "saksdokument": "Saksdokument/møtedokument",
-    "annet": "Annet",
-    None: "Ikke klassifisert",
-}
+DOC_TYPE_LABELS: dict[str | None, str] = {**LABELS, None: "Ikke klassifisert"}
 COMMITMENT_LABELS = {
     "gjennomfort": "gjennomført",
     "vedtatt": "vedtatt (skal)",

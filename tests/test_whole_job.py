@@ -184,3 +184,39 @@ def test_scheduler_runs_records_state_and_never_overlaps(tmp_path: Path) -> None
 def test_schedule_command_rejects_a_bad_cron(tmp_path: Path) -> None:
     out = cli(tmp_path / "d", "schedule", "--cron", "hver mandag", check=False)
     assert out.returncode == 2 and "Ugyldig cron" in out.stderr
+
+
+def test_the_job_runs_twice_in_one_process(tmp_path: Path) -> None:
+    """What the scheduler does: Scrapy's reactor cannot restart, so each crawl runs in its own child."""
+    from boligarkiv.pipeline import run_all
+    from boligarkiv.seeds import load_seeds, read_seeds
+    from crawler.runner import CrawlOptions
+
+    web = build_test_web(2).start()
+    try:
+        archive = open_archive(Settings(data_dir=tmp_path / "data", crawl_delay=0))
+        seeds = read_seeds(web.write_seeds(tmp_path / "seeds.csv"))
+        with archive.session() as s:
+            load_seeds(s, seeds)
+        opts = CrawlOptions(delay=0)
+        first = run_all(archive, seeds, crawl_options=opts, skip={"flags"})
+        second = run_all(archive, seeds, crawl_options=opts, skip={"flags"})
+        assert first["stage_errors"] == {} and second["stage_errors"] == {}
+        assert first["new_documents"] >= len(web.plans()) and second["new_documents"] == 0
+        assert second["stages"]["crawl"]["not_modified"] > 0
+        archive.dispose()
+    finally:
+        web.stop()
+
+
+def test_a_broken_stage_is_recorded_and_the_rest_runs(tmp_path: Path) -> None:
+    from boligarkiv.pipeline import run_all
+    from crawler.runner import CrawlOptions
+
+    archive = open_archive(
+        Settings(data_dir=tmp_path / "data", ssb_url="http://127.0.0.1:9/api", robek_url="http://127.0.0.1:9/robek")
+    )
+    result = run_all(archive, [], crawl_options=CrawlOptions(delay=0), skip={"crawl"})
+    assert result["status"] == "partial"
+    assert "flags" in result["stage_errors"] and "index" in result["stages"]  # index ran after flags failed
+    archive.dispose()

@@ -45,6 +45,14 @@ def facet_filter(name: str, value: str) -> str:
     return f"{FACET_FILTERS.get(name, name)}:{value}"
 
 
+def xlsx_response(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
     out, pos = [], 0
     for start, end, label in sorted(spans):
@@ -108,11 +116,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     @app.get("/kommune/{nummer}.xlsx", summary="Kommunerapport som regneark")
     def kommune_xlsx(nummer: str) -> Response:
-        return Response(
-            render.kommune_xlsx(kommune_or_404(nummer)),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="boligarkiv-{nummer}.xlsx"'},
-        )
+        return xlsx_response(render.kommune_xlsx(kommune_or_404(nummer)), f"boligarkiv-{nummer}.xlsx")
 
     @app.get("/kommune/{nummer}.md", response_class=PlainTextResponse, summary="Kommunerapport i Markdown")
     def kommune_md(nummer: str) -> PlainTextResponse:
@@ -171,11 +175,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     @app.get("/screening.xlsx", summary="Nasjonal screening som regneark")
     def screening_xlsx(fylke: str = "") -> Response:
         rows = render.filter_rows(report_data.screening(archive), fylke or None)
-        return Response(
-            render.screening_xlsx(rows),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": 'attachment; filename="boligarkiv-screening.xlsx"'},
-        )
+        return xlsx_response(render.screening_xlsx(rows), "boligarkiv-screening.xlsx")
 
     @app.get("/screening.csv", response_class=PlainTextResponse, summary="Nasjonal screening som CSV")
     def screening_csv(fylke: str = "") -> PlainTextResponse:
