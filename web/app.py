@@ -108,6 +108,12 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             return page("search.html", 400, q=q, result=None, error=str(exc), offset=0, limit=PAGE_SIZE)
         return page("search.html", q=q, result=result, error=None, offset=offset, limit=PAGE_SIZE)
 
+    def document_or_404(session: Any, sha256: str) -> Document:
+        doc = session.get(Document, sha256)
+        if doc is None:
+            raise HTTPException(404, "Ukjent dokument")
+        return doc
+
     def kommune_or_404(nummer: str) -> dict[str, Any]:
         r = report_data.kommune_report(archive, nummer.zfill(4))
         if r is None:
@@ -129,9 +135,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     @app.get("/dokument/{sha256}/fil", summary="Den arkiverte filen")
     def document_file(sha256: str) -> Response:
         with archive.session() as s:
-            doc = s.get(Document, sha256)
-            if doc is None:
-                raise HTTPException(404, "Ukjent dokument")
+            doc = document_or_404(s, sha256)
             mime = doc.mime
         return Response(
             archive.blobs.get(sha256),
@@ -142,9 +146,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     @app.get("/dokument/{sha256}", response_class=HTMLResponse, summary="Dokument med sider og signaltreff")
     def document_page(sha256: str, fra: int = Query(1, ge=1)) -> HTMLResponse:
         with archive.session() as s:
-            doc = s.get(Document, sha256)
-            if doc is None:
-                raise HTTPException(404, "Ukjent dokument")
+            doc = document_or_404(s, sha256)
             pages = list(
                 s.scalars(
                     select(Page)
@@ -358,9 +360,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     @app.get("/api/dokumenter/{sha256}", summary="Dokumentets metadata")
     def api_document(sha256: str) -> Response:
         with archive.session() as s:
-            d = s.get(Document, sha256)
-            if d is None:
-                raise HTTPException(404, "Ukjent dokument")
+            d = document_or_404(s, sha256)
             body = {c.name: getattr(d, c.name) for c in Document.__table__.columns}
         return Response(render.to_json(body), media_type="application/json")
 
