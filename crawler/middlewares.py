@@ -10,6 +10,7 @@ from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.scope import is_private_host, may_enter, netloc
 
@@ -108,39 +109,49 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 class RetryAfterMiddleware:
-    """Honour Retry-After on 429 and 503: slow the whole host down, then retry the request.
+    """Honour Retry-After on 429 and 503: hold the whole host until then, then retry the request.
 
     Scrapy's RetryMiddleware retries at once; a server that says «come back in 30 s» deserves to be
-    believed, and not only for the request it answered.
+    believed, and not only for the request it answered. Raising the slot's delay is not enough on its own,
+    because AutoThrottle lowers it again on the next 200 from that host; so every request to a held host
+    waits here until the time the server named.
     """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.max_wait = crawler.settings.getfloat("RETRY_AFTER_MAX", 120.0)
+        self.hold_until: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
         return cls(crawler)
 
+    async def process_request(self, request: Request) -> None:
+        until = self.hold_until.get(request.meta.get("download_slot") or netloc(request.url), 0.0)
+        wait = until - time.time()
+        if wait > 0:
+            from twisted.internet import reactor
+            from twisted.internet.task import deferLater
+
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        return None
+
     def process_response(self, request: Request, response: Response) -> Request | Response:
         spider = self.crawler.spider
-        slot_key = request.meta.get("download_slot")
-        slots = self.crawler.engine.downloader.slots
+        slot_key = request.meta.get("download_slot") or netloc(request.url)
         if response.status not in (429, 503):
-            restore = request.meta.get("retry_after_restore")
-            if restore is not None and slot_key in slots:
-                slots[slot_key].delay = restore
             return response
         wait = parse_retry_after(response.headers.get(b"Retry-After", b"").decode("latin-1") or None)
         if wait is None:
             wait = 5.0 if response.status == 429 else None
         if wait is None or wait > self.max_wait:
             return response
-        slot = slots.get(slot_key)
         new = get_retry_request(request, spider=spider, reason=f"http_{response.status}_retry_after")
         if new is None:
             return response
+        self.hold_until[slot_key] = max(self.hold_until.get(slot_key, 0.0), time.time() + wait)
+        slot = self.crawler.engine.downloader.slots.get(slot_key)
         if slot is not None:
-            new.meta.setdefault("retry_after_restore", slot.delay)
-            slot.delay = max(slot.delay, wait)
+            # Slow the host down afterwards as well; AutoThrottle brings it back as answers come quickly again.
+            slot.delay = max(slot.delay, min(wait, 10.0))
         return new
