@@ -3,7 +3,7 @@
 FTS5 has no Norwegian stemmer, so each page is indexed twice: its exact text and a lemma column produced by
 nlp/ (both written standards handled at query time). The tokenizer keeps æ, ø, å distinct
 (`remove_diacritics 0`): «får» is not «far». Metadata for filters and facets sits in `search_page`, joined
-on rowid; signals per document in `search_signal`. These tables are a derived index, created here rather
+on rowid. These tables are a derived index, created here rather
 than in the archive migrations, and rebuilt from the archive at will.
 """
 
@@ -22,16 +22,12 @@ from index.textmatch import Matcher, lemmas_of
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS search_page (
         id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, page INTEGER NOT NULL,
-        kommune_nummer TEXT, kommune_navn TEXT, kommune_key TEXT, fylke TEXT, fylke_key TEXT, fylkesnummer TEXT,
+        kommune_nummer TEXT, kommune_navn TEXT, fylke TEXT, fylkesnummer TEXT,
         doc_type TEXT, language TEXT, year_start INTEGER, year_end INTEGER, title TEXT, url TEXT,
         signals TEXT, flags TEXT, UNIQUE (sha256, page))""",
     "CREATE INDEX IF NOT EXISTS ix_search_page_sha ON search_page (sha256)",
-    "CREATE INDEX IF NOT EXISTS ix_search_page_kommune ON search_page (kommune_nummer)",
-    "CREATE INDEX IF NOT EXISTS ix_search_page_fylke ON search_page (fylke_key)",
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
         text, lemmas, facets, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4')""",
-    """CREATE TABLE IF NOT EXISTS search_signal (
-        signal TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (signal, sha256)) WITHOUT ROWID""",
 ]
 TYPE_ALIASES = {
     "boligsosial": "boligsosial_handlingsplan",
@@ -44,13 +40,13 @@ TYPE_ALIASES = {
     "sak": "saksdokument",
     "møtedokument": "saksdokument",
 }
-LAYOUT = "fts-2"  # bump when the tables below change: existing indexes are then rebuilt
+LAYOUT = "fts-3"  # bump when the tables below change: existing indexes are then rebuilt
 MAX_CANDIDATE_PAGES = 1_000  # pages grouped for hits, totals and facets; past it, totals are «at least»
 YEAR_SPAN = (1990, 2060)
 INSERT_PAGE = (
-    "INSERT INTO search_page (sha256, page, kommune_nummer, kommune_navn, kommune_key, fylke, fylke_key, fylkesnummer,"
-    " doc_type, language, year_start, year_end, title, url, signals, flags) VALUES (:sha256, :page, :kn, :navn, :kkey,"
-    " :fylke, :fkey, :fnr, :type, :lang, :ys, :ye, :title, :url, :signals, :flags) RETURNING id"
+    "INSERT INTO search_page (sha256, page, kommune_nummer, kommune_navn, fylke, fylkesnummer, doc_type, language,"
+    " year_start, year_end, title, url, signals, flags) VALUES (:sha256, :page, :kn, :navn, :fylke, :fnr, :type, :lang,"
+    " :ys, :ye, :title, :url, :signals, :flags) RETURNING id"
 )
 
 
@@ -101,6 +97,7 @@ class FtsBackend:
             layout = conn.exec_driver_sql("SELECT value FROM search_meta WHERE key = 'layout'").scalar()
             if layout != LAYOUT:
                 # A derived index from another layout (or none): drop it and let the index stage rebuild it.
+                # (search_signal belonged to layout fts-2.)
                 for table in ("search_fts", "search_page", "search_signal"):
                     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
                 conn.exec_driver_sql("INSERT OR REPLACE INTO search_meta (key, value) VALUES ('layout', ?)", (LAYOUT,))
@@ -113,18 +110,14 @@ class FtsBackend:
         with self.engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM search_fts")
             conn.exec_driver_sql("DELETE FROM search_page")
-            conn.exec_driver_sql("DELETE FROM search_signal")
 
     def replace_document(self, sha256: str, pages: list[PageRecord]) -> None:
         with self.engine.begin() as conn:
-            ids = [r[0] for r in conn.execute(text("SELECT id FROM search_page WHERE sha256 = :s"), {"s": sha256})]
-            if ids:
-                conn.execute(
-                    text("DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_page WHERE sha256 = :s)"),
-                    {"s": sha256},
-                )
-                conn.execute(text("DELETE FROM search_page WHERE sha256 = :s"), {"s": sha256})
-            conn.execute(text("DELETE FROM search_signal WHERE sha256 = :s"), {"s": sha256})
+            conn.execute(
+                text("DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_page WHERE sha256 = :s)"),
+                {"s": sha256},
+            )
+            conn.execute(text("DELETE FROM search_page WHERE sha256 = :s"), {"s": sha256})
             for p in pages:
                 row = conn.execute(
                     text(INSERT_PAGE),
@@ -133,9 +126,7 @@ class FtsBackend:
                         "page": p.page,
                         "kn": p.kommune_nummer,
                         "navn": p.kommune_navn,
-                        "kkey": key(p.kommune_navn),
                         "fylke": p.fylke,
-                        "fkey": key(p.fylke),
                         "fnr": p.fylkesnummer,
                         "type": p.doc_type,
                         "lang": p.language,
@@ -150,10 +141,6 @@ class FtsBackend:
                 conn.execute(
                     text("INSERT INTO search_fts (rowid, text, lemmas, facets) VALUES (:id, :t, :l, :f)"),
                     {"id": row, "t": p.text, "l": p.lemmas, "f": facet_tokens(p)},
-                )
-            for s in sorted({s for p in pages for s in p.signals}):
-                conn.execute(
-                    text("INSERT OR IGNORE INTO search_signal (signal, sha256) VALUES (:g, :s)"), {"g": s, "s": sha256}
                 )
 
     def flush(self) -> None:

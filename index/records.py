@@ -106,5 +106,4 @@ class SearchBackend(Protocol):
     def count_pages(self) -> int: ...
 
 
-FACETS = ("kommune", "fylke", "type", "språk", "signal")
 WORD_RE = re.compile(r"[\wæøåÆØÅéüäö]+", re.UNICODE)

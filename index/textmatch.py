@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from index.query import Phrase, Prefix, Query, Term, Word
+from index.query import Phrase, Prefix, Query, Word
 from index.records import WORD_RE, PageHit
 from nlp.lemmatize import Lemmatizer
 from nlp.lexicon import load_lexicon
@@ -91,9 +91,3 @@ class Matcher:
 
 
 WHITESPACE = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
-
-
-def term_words(term: Term) -> list[str]:
-    if isinstance(term, Phrase):
-        return list(term.words)
-    return [term.text]

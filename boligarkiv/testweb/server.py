@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
-from .sites import Resource, Site, build_site, build_special_sites
+from .sites import Site, build_site, build_special_sites
 
 # Real kommuner (2024 numbers), so reports built on the test web read naturally.
 KOMMUNER = [
@@ -231,7 +231,3 @@ def build_test_web(n_sites: int = 30, seed: int = 7) -> TestWeb:
     sites = [build_site(i, *KOMMUNER[i], seed=seed) for i in range(n_sites)]
     sites += build_special_sites(n_sites, KOMMUNER[n_sites : n_sites + 3])
     return TestWeb(sites)
-
-
-def resources_of(site: Site) -> dict[str, Resource]:
-    return site.resources
