@@ -16,16 +16,19 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from nlp.entities import EntityHit, find_entities
+from nlp.features import sentence_features, word_features
 from nlp.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
 from nlp.pipeline import get_pipeline, pipeline_name
 from nlp.rules import LEVELS, commitment, is_negated
+from nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 
-NLP_CODE_VERSION = "nlp-2"
+NLP_CODE_VERSION = "nlp-3"
 MIN_WORDS = 1000
 
 
 def analysis_version(lexicon: Lexicon | None = None) -> str:
-    return f"{NLP_CODE_VERSION}+{(lexicon or load_lexicon()).version}"
+    """Code, lexicon and trained model together: a change to any makes earlier analyses stale."""
+    return f"{NLP_CODE_VERSION}+{(lexicon or load_lexicon()).version[:16]}+{model_version()[:14]}"
 
 
 @dataclass
@@ -39,6 +42,11 @@ class Hit:
     negated: bool
     commitment: str
     weight: float
+    # Why it fired: «lexicon» (pattern id), «model» (probability and strongest features) or both.
+    source: str = "lexicon"
+    pattern: str | None = None
+    probability: float | None = None
+    features: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,66 +89,150 @@ class Analysis:
 
 
 @cache
-def _matchers(lang: str) -> list[tuple[frozenset[str], Matcher]]:
+def _matchers(lang: str) -> list[tuple[frozenset[str], str, Matcher]]:
     """One spaCy Matcher per lexicon pattern, with the slot keys a sentence needs for it to apply.
 
     A sentence runs only the patterns whose keys it contains; a single Matcher with every pattern would
-    test every pattern's first slot at every token.
+    test every pattern's first slot at every token. The pattern id («signal/n») explains a hit.
     """
     nlp = get_pipeline(lang)
     out = []
     for signal in load_lexicon().signals:
-        for pattern, req in zip(matcher_patterns(signal), required_keys(signal), strict=True):
+        for n, (pattern, req) in enumerate(zip(matcher_patterns(signal), required_keys(signal), strict=True), 1):
             matcher = Matcher(nlp.vocab, validate=True)
             matcher.add(signal.id, [pattern], greedy="LONGEST")
-            out.append((req, matcher))
+            out.append((req, f"{signal.id}/{n}", matcher))
     return out
 
 
-def _sentence_matches(doc: Doc, lang: str) -> list[Span]:
-    matchers = _matchers(lang)
-    out: list[Span] = []
-    for sent in doc.sents:
-        present: set[str] = set()
-        for token in sent:
-            slots = token._.slots
-            if slots:
-                present.update(slots)
-        if not present:
-            continue
-        for req, matcher in matchers:
-            if req <= present:
-                out.extend(matcher(sent, as_spans=True))
-    return out
-
-
-def _hits_in(doc: Doc, page: int, lang: str) -> list[Hit]:
+def lexicon_matches(sent: Span, lang: str) -> list[tuple[Span, str]]:
+    present: set[str] = set()
+    for token in sent:
+        slots = token._.slots
+        if slots:
+            present.update(slots)
+    if not present:
+        return []
     lex = load_lexicon().by_id
-    matches = _sentence_matches(doc, lang)
+    out = []
+    for req, pattern_id, matcher in _matchers(lang):
+        if req <= present:
+            for span in matcher(sent, as_spans=True):
+                not_after = lex[span.label_].not_after
+                if not_after and _previous_word(span) in not_after:
+                    continue
+                out.append((span, pattern_id))
+    return out
+
+
+def _sentence_ids(model: SignalModel, sent: Span, lexicon_signals: list[str]) -> list[int]:
+    """Feature ids of a sentence; word features are looked up once per (form, lemma) per model."""
+    cache = model.word_ids
+    vocab = model.vocab
+    ids: list[int] = []
+    prev: str | None = None
+    for tok in sent:
+        if tok.is_space or tok.is_punct:
+            continue
+        lemma = tok.lemma_.lower()
+        key = (tok.lower_, lemma)
+        word = cache.get(key)
+        if word is None:
+            word = [i for i in (vocab.get(f) for f in word_features(tok.lower_, lemma, tok._.heads)) if i is not None]
+            if len(cache) < 500_000:
+                cache[key] = word
+        ids.extend(word)
+        if prev is not None:
+            i = vocab.get(f"b:{prev}|{lemma}")
+            if i is not None:
+                ids.append(i)
+        prev = lemma
+    for s in lexicon_signals:
+        i = vocab.get(f"lex:{s}")
+        if i is not None:
+            ids.append(i)
+    return ids
+
+
+def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: int) -> tuple[Span, list[str]]:
+    """The word that pushed the sentence over the threshold most, and the strongest features."""
+    contrib: dict[int, float] = defaultdict(float)
+    named: dict[str, float] = {}
+    for feat, tok_i in sentence_features(sent, lexicon_signals):
+        idx = model.vocab.get(feat)
+        if idx is None:
+            continue
+        w = float(model.weights[idx, col])
+        contrib[tok_i] += w
+        named[feat] = w
+    doc = sent.doc
+    anchor = max(contrib, key=contrib.__getitem__) if contrib else sent.start
+    top = [f"{f} ({w:+.2f})" for f, w in sorted(named.items(), key=lambda kv: -kv[1])[:4] if w > 0]
+    return doc[anchor : anchor + 1], top
+
+
+def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[Hit]:
+    """At most one hit per sentence and signal (the clearest quote), lexicon and model combined by the
+    decision rule the model was trained with."""
+    lex = load_lexicon().by_id
     hits: list[Hit] = []
-    taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for span in sorted(matches, key=lambda s: (s.start, -(s.end - s.start))):
-        signal = span.label_
-        # One hit per overlapping stretch of text per signal.
-        if any(span.start < e and s < span.end for s, e in taken[signal]):
-            continue
-        if lex[signal].not_after and _previous_word(span) in lex[signal].not_after:
-            continue
-        taken[signal].append((span.start, span.end))
-        sent = span.sent
-        hits.append(
-            Hit(
-                signal=signal,
-                text=span.text,
-                sentence=sent.text.strip(),
-                start=span.start_char,
-                end=span.end_char,
-                page=page,
-                negated=is_negated(span),
-                commitment=commitment(span),
-                weight=lex[signal].weight,
+    cols = {s: i for i, s in enumerate(model.signals)} if model else {}
+    for sent in doc.sents:
+        matches = lexicon_matches(sent, lang)
+        best: dict[str, tuple[Span, str, bool]] = {}
+        for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
+            neg = is_negated(span)
+            old = best.get(span.label_)
+            if old is None or (old[2] and not neg):
+                best[span.label_] = (span, pattern_id, neg)
+        lex_signals = sorted(best)
+        probs: dict[str, float] = {}
+        logits = None
+        if model is not None and any(not (t.is_space or t.is_punct) for t in sent):
+            logits = model.logits(_sentence_ids(model, sent, lex_signals))
+        for signal_id, col in cols.items():
+            mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
+            if mode != "lexicon" and logits is not None and signal_id in lex:
+                probs[signal_id] = sigmoid(float(logits[col]))
+        for signal_id in lex:
+            mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
+            lexhit = best.get(signal_id)
+            prob = probs.get(signal_id)
+            model_fires = prob is not None and model is not None and prob >= model.thresholds.get(signal_id, 1.0)
+            if mode == "lexicon":
+                fires = lexhit is not None
+            elif mode == "model":
+                fires = model_fires
+            else:
+                fires = lexhit is not None or model_fires
+            if not fires:
+                continue
+            features: list[str] = []
+            if lexhit is not None:
+                span, pattern_id, neg = lexhit
+                source = "lexicon+model" if model_fires else "lexicon"
+            else:
+                assert model is not None
+                span, features = _explain(model, sent, lex_signals, cols[signal_id])
+                pattern_id, neg = None, is_negated(span)
+                source = "model"
+            hits.append(
+                Hit(
+                    signal=signal_id,
+                    text=span.text,
+                    sentence=sent.text.strip(),
+                    start=span.start_char,
+                    end=span.end_char,
+                    page=page,
+                    negated=neg,
+                    commitment=commitment(span),
+                    weight=lex[signal_id].weight,
+                    source=source,
+                    pattern=pattern_id,
+                    probability=round(prob, 4) if prob is not None else None,
+                    features=features,
+                )
             )
-        )
     return hits
 
 
@@ -152,14 +244,19 @@ def _previous_word(span: Span) -> str:
     return doc[i].lemma_ if i >= 0 else ""
 
 
-def analyse_pages(pages: list[str], lang: str = "nb") -> Analysis:
-    """Analyse a document's pages (page numbers start at 1)."""
+def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | None | bool = True) -> Analysis:
+    """Analyse a document's pages (page numbers start at 1). `model`: True for the shipped signal model,
+    False for the lexicon alone, or a SignalModel (cross-validation passes the fold's own)."""
     lang = lang if lang in ("nb", "nn") else "nb"
+    if model is True:
+        model = load_signal_model()
+    elif model is False:
+        model = None
     nlp = get_pipeline(lang)
     result = Analysis(language=lang, pipeline=pipeline_name(lang))
     for number, doc in enumerate(nlp.pipe(pages, batch_size=16), start=1):
         result.words += sum(1 for t in doc if not (t.is_punct or t.is_space))
-        result.hits.extend(_hits_in(doc, number, lang))
+        result.hits.extend(_hits_in(doc, number, lang, model))
         result.entities.extend((number, e) for e in find_entities(doc.text))
         if doc.has_annotation("ENT_IOB"):
             for ent in doc.ents:

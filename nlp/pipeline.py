@@ -14,9 +14,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from extract.metadata import MONTHS
 from nlp.lemmatize import Lemmatizer
 from nlp.lexicon import load_lexicon, slot_tests
+from nlp.sentences import layout_sentences  # noqa: F401  (registers the component)
 
 MODEL = "nb_core_news_sm"
 
@@ -28,24 +28,6 @@ if not Token.has_extension("slots"):
 
 def model_installed() -> bool:
     return importlib.util.find_spec(MODEL) is not None
-
-
-# Month names and their common abbreviations: «12. mars» is a date, not the end of a sentence.
-MONTH_WORDS = set(MONTHS) | {m[:3] for m in MONTHS} | {"sept"}
-
-
-@Language.component("boligarkiv_sentences")
-def split_after_numbers(doc: Doc) -> Doc:
-    """«… siden 2019. Behovet …»: the Norwegian tokenizer keeps «2019.» whole (ordinals: «12. mars»), so the
-    sentencizer never sees the full stop. A number ending in «.» before a capitalised word that is not a month
-    ends the sentence."""
-    for i, token in enumerate(doc[:-1]):
-        text = token.text
-        if len(text) > 1 and text.endswith(".") and text[:-1].replace(",", "").isdigit():
-            nxt = doc[i + 1]
-            if nxt.text[:1].isupper() and nxt.lower_ not in MONTH_WORDS:
-                nxt.is_sent_start = True
-    return doc
 
 
 @Language.factory("boligarkiv_lemmatizer", default_config={"lang": "nb", "keep_model_lemmas": False})

@@ -1,0 +1,197 @@
+"""Held-out quality of the signal detector on real text, next to two baselines measured in the same run.
+
+Default: grouped 5-fold cross-validation over ../shared/data/signals_dev. Folds keep a source together
+(same kommune, same normalised title, same opening text, same site section), so a mirrored document never
+sits on both sides. In each outer fold the detector is trained — decision rules and thresholds included,
+by an inner cross-validation — on the other four folds only, then scores the held-out fold.
+
+Compared, per signal (passage level: a signal is found when the passage has a non-negated hit):
+  (a) keyword baseline: one regular expression per signal, written once and never tuned;
+  (b) the lexicon alone (nlp/signals.yaml);
+  (c) the detector (lexicon + trained model, rules chosen on the training folds).
+Also: passages where a signal appears only negated and are recognised as such, document kind accuracy and
+is_housing_plan precision/recall (held out the same way), and analysis throughput in tokens/s per core.
+
+`python bench/signals.py --eval PASSAGES LABELS` scores the shipped model on any labelled set in the same
+format (a held-out set: nothing is trained).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nlp.analysis import analyse_pages  # noqa: E402
+from nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus  # noqa: E402
+from nlp.doc_kind import DocKindModel, train_doc_kind  # noqa: E402
+from nlp.lexicon import load_lexicon  # noqa: E402
+from nlp.signal_model import load_signal_model  # noqa: E402
+from nlp.train import parse_passages, train_parsed  # noqa: E402
+
+# (a) One regular expression per signal, written once from the signal names, never tuned on any data.
+BASELINE = {
+    "rimelige_boliger": r"rimelig\w* bolig|rimeleg\w* bustad",
+    "leie_til_eie": r"leie[- ]til[- ]eie|leige[- ]til[- ]eige",
+    "tredje_boligsektor": r"tredje bolig|tredje bustad",
+    "deleie": r"\bdeleie|\bdeleige",
+    "prisregulert": r"prisregulert",
+    "startlan": r"startlån",
+    "bostotte_tilskudd": r"bostøtte|bustøtte|tilskudd|tilskot",
+    "kommunale_utleieboliger": r"kommunal\w* (?:utleie|utleige)?(?:bolig|bustad)",
+    "vanskeligstilte": r"vanskeligstilt|vanskelegstilt",
+    "boligbehov": r"boligbehov|bustadbehov",
+    "tomt_og_avtaler": r"tomt|utbyggingsavtal",
+    "samarbeid_utbyggere": r"boligbyggelag|bustadbyggjelag|utbygger|utbyggjar",
+}
+
+
+def baseline_found(p: Passage) -> set[str]:
+    return {s for s, rx in BASELINE.items() if re.search(rx, p.text, re.IGNORECASE)}
+
+
+def found(p: Passage, model: object) -> tuple[set[str], set[str], int]:
+    """(signals with an affirmed hit, signals with only negated hits, tokens)."""
+    a = analyse_pages([p.text], p.lang, model)  # type: ignore[arg-type]
+    affirmed = {h.signal for h in a.hits if not h.negated}
+    negated = {h.signal for h in a.hits if h.negated} - affirmed
+    return affirmed, negated, a.words
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.tp: Counter[str] = Counter()
+        self.fp: Counter[str] = Counter()
+        self.fn: Counter[str] = Counter()
+
+    def add(self, p: Passage, predicted: set[str], signals: list[str]) -> None:
+        for s in signals:
+            g, pr = p.present(s), s in predicted
+            self.tp[s] += g and pr
+            self.fp[s] += pr and not g
+            self.fn[s] += g and not pr
+
+    def prf(self, s: str | None = None) -> tuple[int, float, float, float]:
+        tp = self.tp[s] if s else sum(self.tp.values())
+        fp = self.fp[s] if s else sum(self.fp.values())
+        fn = self.fn[s] if s else sum(self.fn.values())
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return tp + fn, p, r, f
+
+
+def print_table(signals: list[str], tallies: dict[str, Tally]) -> None:
+    names = list(tallies)
+    head = f"{'signal':<25}{'n':>5}" + "".join(f"  {n[:10]:>10} P    R    F1" for n in names)
+    print(head)
+    for s in [*signals, None]:
+        n = tallies[names[0]].prf(s)[0]
+        row = f"{(s or 'micro'):<25}{n:>5}"
+        for name in names:
+            _, p, r, f = tallies[name].prf(s)
+            row += f"  {'':>10}{p:4.2f} {r:4.2f} {f:4.2f}"
+        print(row)
+
+
+def negation_line(passages: list[Passage], negated_pred: dict[str, set[str]], signals: list[str]) -> str:
+    n = ok = 0
+    for p in passages:
+        for s in signals:
+            if p.labels.get(s) == "negated":
+                n += 1
+                ok += s in negated_pred[p.id]
+    return f"negation-only passages recognised as negated: {ok}/{n}" + (f" ({ok / n:.2f})" if n else "")
+
+
+def doc_kind_lines(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> list[str]:
+    acc = sum(predicted[p.id][0] == p.doc_kind for p in passages) / len(passages)
+    tp = sum(predicted[p.id][1] and p.is_housing_plan for p in passages)
+    pp = sum(predicted[p.id][1] for p in passages)
+    gp = sum(p.is_housing_plan for p in passages)
+    return [
+        f"doc_kind accuracy: {acc:.3f} (n={len(passages)})",
+        f"is_housing_plan: precision {tp / pp if pp else 0:.2f}, recall {tp / gp if gp else 0:.2f} (n={gp})",
+    ]
+
+
+def cross_validate(passages: list[Passage], k: int) -> None:
+    signals = [s.id for s in load_lexicon().signals]
+    folds = group_folds(passages, k=k)
+    t0 = time.time()
+    parsed = parse_passages(passages)
+    print(f"corpus: {len(passages)} passages, {len(parsed)} sentences, {len({p.group for p in passages})} groups, "
+          f"{k} folds (parsed in {time.time() - t0:.1f} s)")
+    tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
+    negated_pred: dict[str, set[str]] = {}
+    kinds: dict[str, tuple[str, bool]] = {}
+    cpu = 0.0
+    tokens = 0
+    for f in range(k):
+        train_idx = [i for i, fo in enumerate(folds) if fo != f]
+        keep = set(train_idx)
+        model = train_parsed(passages, [s for s in parsed if s.passage in keep])
+        kind_model: DocKindModel = train_doc_kind([passages[i] for i in train_idx])
+        for i, p in enumerate(passages):
+            if folds[i] != f:
+                continue
+            tallies["baseline"].add(p, baseline_found(p), signals)
+            tallies["lexicon"].add(p, found(p, False)[0], signals)
+            c0 = time.process_time()
+            affirmed, negated, words = found(p, model)
+            cpu += time.process_time() - c0
+            tokens += words
+            tallies["detector"].add(p, affirmed, signals)
+            negated_pred[p.id] = negated
+            kinds[p.id] = kind_model.predict(p.title, p.text)
+        print(f"  fold {f}: trained on {len(train_idx)} passages, scored {len(passages) - len(train_idx)}")
+    print("\nheld-out (cross-validated), passage level:")
+    print_table(signals, tallies)
+    print(negation_line(passages, negated_pred, signals))
+    for line in doc_kind_lines(passages, kinds):
+        print(line + " (held-out)")
+    print(f"detector throughput: {tokens / cpu:,.0f} words/s per core (CPU {cpu:.1f} s, {tokens:,} words)")
+
+
+def evaluate(passages_file: Path, labels_file: Path) -> None:
+    signals = [s.id for s in load_lexicon().signals]
+    passages = load_corpus(passages_file, labels_file)
+    model = load_signal_model()
+    tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
+    negated_pred: dict[str, set[str]] = {}
+    for p in passages:
+        tallies["baseline"].add(p, baseline_found(p), signals)
+        tallies["lexicon"].add(p, found(p, False)[0], signals)
+        affirmed, negated, _ = found(p, model)
+        tallies["detector"].add(p, affirmed, signals)
+        negated_pred[p.id] = negated
+    print(f"{len(passages)} passages scored with the shipped model ({model.version if model else 'no model'})")
+    print_table(signals, tallies)
+    print(negation_line(passages, negated_pred, signals))
+    from nlp.doc_kind import load_doc_kind_model
+
+    kind_model = load_doc_kind_model()
+    if kind_model is not None:
+        kinds = {p.id: kind_model.predict(p.title, p.text) for p in passages}
+        for line in doc_kind_lines(passages, kinds):
+            print(line)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--eval", nargs=2, type=Path, metavar=("PASSAGES", "LABELS"))
+    ap.add_argument("--folds", type=int, default=5)
+    args = ap.parse_args()
+    if args.eval:
+        evaluate(*args.eval)
+    else:
+        cross_validate(load_dev_corpus(), args.folds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The trained signal model: a linear classifier per signal over sentence features, plus a decision rule.
+
+Built by `python -m nlp.train` (or `boligarkiv nlp-train`) from ../shared/data/signals_dev and shipped as
+nlp/data/signal_model.npz. Each signal carries its decision rule, chosen by cross-validation inside the
+training data only: `lexicon` (patterns alone), `model` (a sentence fires when its probability reaches
+the threshold; the lexicon is one of its features) or `union` (either). Scoring a sentence is a sum of
+weight rows, so it runs at dictionary-lookup speed and needs neither scikit-learn nor the corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "signal_model.npz"
+MODES = ("lexicon", "model", "union")
+
+
+@dataclass
+class SignalModel:
+    signals: tuple[str, ...]
+    vocab: dict[str, int]
+    weights: np.ndarray  # (n_features, n_signals) float32
+    bias: np.ndarray  # (n_signals,)
+    modes: dict[str, str]
+    thresholds: dict[str, float]
+    meta: dict
+    # Feature ids per (form, lemma), filled by the analysis as it meets words.
+    word_ids: dict[tuple[str, str], list[int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "model-none"))
+
+    def logits(self, ids: list[int]) -> np.ndarray:
+        if not ids:
+            return self.bias.copy()
+        return self.bias + self.weights[ids].sum(axis=0)
+
+    def ids(self, features: list[str]) -> list[int]:
+        v = self.vocab
+        return [i for i in (v.get(f) for f in features) if i is not None]
+
+    def save(self, path: Path) -> None:
+        names = sorted(self.vocab, key=self.vocab.__getitem__)
+        meta = dict(self.meta)
+        meta.update(signals=list(self.signals), modes=self.modes, thresholds=self.thresholds)
+        body = json.dumps(meta, ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(body.encode() + self.weights.tobytes() + "\n".join(names).encode()).hexdigest()
+        meta["version"] = "sig-" + digest[:12]
+        self.meta = meta
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                vocab=np.array(names, dtype=np.str_),
+                weights=self.weights.astype(np.float16),
+                bias=self.bias.astype(np.float32),
+                meta=np.array(json.dumps(meta, ensure_ascii=False)),
+            )
+
+    @classmethod
+    def load(cls, path: Path) -> SignalModel:
+        with np.load(path, allow_pickle=False) as z:
+            names = [str(x) for x in z["vocab"]]
+            weights = z["weights"].astype(np.float32)
+            bias = z["bias"].astype(np.float32)
+            meta = json.loads(str(z["meta"]))
+        return cls(
+            signals=tuple(meta["signals"]),
+            vocab={n: i for i, n in enumerate(names)},
+            weights=weights,
+            bias=bias,
+            modes=dict(meta["modes"]),
+            thresholds={k: float(v) for k, v in meta["thresholds"].items()},
+            meta=meta,
+        )
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+@cache
+def load_signal_model(path: Path = MODEL_PATH) -> SignalModel | None:
+    """The shipped model, or None when none has been trained (the lexicon then works alone)."""
+    return SignalModel.load(path) if path.exists() else None
+
+
+def model_version() -> str:
+    model = load_signal_model()
+    return model.version if model else "model-none"

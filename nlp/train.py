@@ -1,0 +1,199 @@
+"""Train the signal model from the labelled corpus: `python -m nlp.train [--corpus DIR] [--out FILE]`.
+
+Examples are sentences. A sentence is positive for a signal when it overlaps one of the passage's evidence
+quotes for it (present or negated: negation is decided by rules on the hit's clause, not learned); it is
+negative when the passage does not mention the signal at all. Other sentences of a passage that mentions
+the signal are left out, since the labellers quote at most five places and an unquoted sentence may still
+say it. One logistic regression per signal (scikit-learn, balanced classes).
+
+The decision rule per signal — lexicon alone, model alone, or either — and the model's threshold are chosen
+by grouped cross-validation inside the training passages, maximising passage-level F1. Nothing is tuned on
+the passages being scored: bench/signals.py calls `train_parsed` once per outer fold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nlp.corpus import Passage, default_corpus_dir, group_folds, load_dev_corpus
+from nlp.features import sentence_features
+from nlp.lexicon import load_lexicon
+from nlp.signal_model import MODEL_PATH, MODES, SignalModel
+
+C = 1.0
+MIN_COUNT = 2
+INNER_FOLDS = 4
+THRESHOLDS = (*(round(x, 2) for x in np.arange(0.3, 0.96, 0.05)), 0.97, 0.98, 0.99)
+
+
+@dataclass
+class ParsedSentence:
+    passage: int  # index into the passage list
+    features: list[str]
+    lexicon: frozenset[str]  # signals with a non-negated lexicon hit in this sentence
+    targets: dict[str, int]  # 1 positive, 0 negative, -1 left out
+
+
+def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
+    from nlp.analysis import lexicon_matches
+    from nlp.pipeline import get_pipeline
+    from nlp.rules import is_negated
+
+    signals = [s.id for s in load_lexicon().signals]
+    out: list[ParsedSentence] = []
+    for pi, p in enumerate(passages):
+        lang = p.lang if p.lang in ("nb", "nn") else "nb"
+        doc = get_pipeline(lang)(p.text)
+        for sent in doc.sents:
+            if not any(not (t.is_space or t.is_punct) for t in sent):
+                continue
+            matches = lexicon_matches(sent, lang)
+            mentioned = sorted({m.label_ for m, _ in matches})
+            affirmed = frozenset(m.label_ for m, _ in matches if not is_negated(m))
+            targets = {}
+            for s in signals:
+                if any(a < sent.end_char and sent.start_char < b for a, b in p.spans.get(s, [])):
+                    targets[s] = 1
+                elif p.mentioned(s):
+                    targets[s] = -1
+                else:
+                    targets[s] = 0
+            out.append(ParsedSentence(pi, [f for f, _ in sentence_features(sent, mentioned)], affirmed, targets))
+    return out
+
+
+def _fit_weights(sents: list[ParsedSentence], signals: list[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    counts: dict[str, int] = {}
+    for s in sents:
+        for f in set(s.features):
+            counts[f] = counts.get(f, 0) + 1
+    vocab = {f: i for i, f in enumerate(sorted(f for f, c in counts.items() if c >= MIN_COUNT))}
+    rows, cols = [], []
+    for r, s in enumerate(sents):
+        for c in {vocab[f] for f in s.features if f in vocab}:
+            rows.append(r)
+            cols.append(c)
+    x = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(sents), len(vocab)))
+    weights = np.zeros((len(vocab), len(signals)), dtype=np.float32)
+    bias = np.full(len(signals), -10.0, dtype=np.float32)
+    for j, sig in enumerate(signals):
+        y = np.array([s.targets[sig] for s in sents])
+        keep = y >= 0
+        if y[keep].sum() < 2 or (y[keep] == 0).sum() < 2:
+            continue  # too few examples: the lexicon decides alone
+        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+        clf.fit(x[keep], y[keep])
+        weights[:, j] = clf.coef_[0]
+        bias[j] = clf.intercept_[0]
+    return vocab, weights, bias
+
+
+def _probabilities(model: SignalModel, sents: list[ParsedSentence]) -> np.ndarray:
+    logits = np.array([model.logits(model.ids(s.features)) for s in sents]).reshape(len(sents), len(model.signals))
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+
+def _choose_rules(
+    passages: list[Passage], sents: list[ParsedSentence], signals: list[str]
+) -> tuple[dict[str, str], dict[str, float], dict[str, dict]]:
+    """Out-of-fold probabilities inside the training passages → the best rule and threshold per signal."""
+    idx = sorted({s.passage for s in sents})
+    sub = [passages[i] for i in idx]
+    inner = dict(zip(idx, group_folds(sub, k=INNER_FOLDS, seed=7), strict=True))
+    probs = np.zeros((len(sents), len(signals)))
+    for f in range(INNER_FOLDS):
+        train = [s for s in sents if inner[s.passage] != f]
+        test = [i for i, s in enumerate(sents) if inner[s.passage] == f]
+        vocab, w, b = _fit_weights(train, signals)
+        m = SignalModel(tuple(signals), vocab, w, b, {}, {}, {})
+        if test:
+            probs[test] = _probabilities(m, [sents[i] for i in test])
+    modes, thresholds, report = {}, {}, {}
+    for j, sig in enumerate(signals):
+        best_p: dict[int, float] = {}
+        lex_p: set[int] = set()
+        for i, s in enumerate(sents):
+            best_p[s.passage] = max(best_p.get(s.passage, 0.0), probs[i, j])
+            if sig in s.lexicon:
+                lex_p.add(s.passage)
+        gold = {i for i in idx if passages[i].present(sig)}
+        candidates = []
+        for mode in MODES:
+            for thr in THRESHOLDS if mode != "lexicon" else (1.0,):
+                pred = set()
+                if mode in ("model", "union"):
+                    pred |= {i for i in idx if best_p.get(i, 0.0) >= thr}
+                if mode in ("lexicon", "union"):
+                    pred |= lex_p
+                tp = len(pred & gold)
+                prec = tp / len(pred) if pred else 0.0
+                rec = tp / len(gold) if gold else 0.0
+                f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+                # Ties go to the lexicon (explainable by a pattern), then to the higher threshold.
+                candidates.append((round(f1, 4), mode == "lexicon", thr, prec, rec, mode))
+        f1, _, thr, prec, rec, mode = max(candidates)
+        modes[sig], thresholds[sig] = mode, float(thr)
+        report[sig] = {"mode": mode, "threshold": float(thr), "inner_f1": f1, "inner_p": prec, "inner_r": rec}
+    return modes, thresholds, report
+
+
+def train_parsed(passages: list[Passage], sents: list[ParsedSentence]) -> SignalModel:
+    signals = [s.id for s in load_lexicon().signals]
+    modes, thresholds, report = _choose_rules(passages, sents, signals)
+    vocab, w, b = _fit_weights(sents, signals)
+    meta = {"inner_cv": report, "sentences": len(sents), "passages": len({s.passage for s in sents})}
+    return SignalModel(tuple(signals), vocab, w, b, modes, thresholds, meta)
+
+
+def corpus_digest(directory: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("passages.jsonl", "labels.jsonl"):
+        h.update((directory / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Tren signalmodellen fra det merkede korpuset.")
+    ap.add_argument("--corpus", type=Path, default=None, help="mappe med passages.jsonl og labels.jsonl")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args(argv)
+    directory = args.corpus or default_corpus_dir()
+    if not (directory / "passages.jsonl").exists():
+        print(f"Fant ikke korpuset i {directory} (passages.jsonl og labels.jsonl).", file=sys.stderr)
+        return 2
+    passages = load_dev_corpus(directory)
+    sents = parse_passages(passages)
+    model = train_parsed(passages, sents)
+    model.meta.update(
+        corpus=str(directory.name),
+        corpus_sha256=corpus_digest(directory),
+        lexicon=load_lexicon().version,
+        trainer="nlp.train: logistic regression per signal (scikit-learn), C=%s, min count %d" % (C, MIN_COUNT),
+        provenance="Derived from ../shared/data/signals_dev (public texts, NLOD 2.0 / offentleglova); "
+        "only weights over features are shipped, no text.",
+    )
+    model.save(args.out)
+    print(f"Lagret {args.out} ({model.version}): {len(model.vocab):,} trekk, {len(sents):,} setninger.".replace(",", " "))
+    from nlp.doc_kind import MODEL_PATH as KIND_PATH
+    from nlp.doc_kind import train_doc_kind
+
+    kind_out = args.out.with_name(KIND_PATH.name) if args.out != MODEL_PATH else KIND_PATH
+    train_doc_kind(passages).save(kind_out, {"corpus_sha256": corpus_digest(directory)})
+    print(f"Lagret {kind_out} (dokumenttype og boligplan fra tittel og første side).")
+    for sig in model.signals:
+        r = model.meta["inner_cv"][sig]
+        print(f"  {sig:<26} {r['mode']:<8} terskel {r['threshold']:.2f}  indre F1 {r['inner_f1']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
