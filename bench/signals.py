@@ -27,12 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nlp.analysis import analyse_pages  # noqa: E402
-from nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus  # noqa: E402
-from nlp.doc_kind import DocKindModel, train_doc_kind  # noqa: E402
-from nlp.lexicon import load_lexicon  # noqa: E402
-from nlp.signal_model import load_signal_model  # noqa: E402
-from nlp.train import parse_passages, train_parsed  # noqa: E402
+from nlp.analysis import analyse_pages
+from nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus
+from nlp.doc_kind import DocKindModel, train_doc_kind
+from nlp.lexicon import load_lexicon
+from nlp.signal_model import load_signal_model
+from nlp.train import parse_passages, train_parsed
 
 # (a) One regular expression per signal, written once from the signal names, never tuned on any data.
 BASELINE = {
@@ -125,8 +125,10 @@ def cross_validate(passages: list[Passage], k: int) -> None:
     folds = group_folds(passages, k=k)
     t0 = time.time()
     parsed = parse_passages(passages)
-    print(f"corpus: {len(passages)} passages, {len(parsed)} sentences, {len({p.group for p in passages})} groups, "
-          f"{k} folds (parsed in {time.time() - t0:.1f} s)")
+    print(
+        f"corpus: {len(passages)} passages, {len(parsed)} sentences, {len({p.group for p in passages})} groups, "
+        f"{k} folds (parsed in {time.time() - t0:.1f} s)"
+    )
     tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
     negated_pred: dict[str, set[str]] = {}
     kinds: dict[str, tuple[str, bool]] = {}

@@ -115,6 +115,9 @@ class Document(Base):
     analysed_at: Mapped[datetime | None]
     index_version: Mapped[str | None] = mapped_column(String(40))
     indexed_at: Mapped[datetime | None]
+    # Learned from title and first page by the analyse stage (nlp/doc_kind.py), beside the extract stage's rules.
+    doc_kind: Mapped[str | None] = mapped_column(String(40))
+    is_housing_plan: Mapped[bool | None] = mapped_column(Boolean)
 
     pages: Mapped[list[Page]] = relationship(back_populates="document", order_by="Page.number")
 
@@ -147,6 +150,9 @@ class SignalHit(Base):
     negated: Mapped[bool] = mapped_column(Boolean, default=False)
     commitment: Mapped[str] = mapped_column(String(20))
     analysis_version: Mapped[str] = mapped_column(String(40))
+    # Why the hit fired: «lexicon», «model» or «lexicon+model»; pattern id, probability, strongest features.
+    source: Mapped[str | None] = mapped_column(String(20))
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Entity(Base):

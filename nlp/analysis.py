@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, NORM
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
@@ -105,12 +106,19 @@ def _matchers(lang: str) -> list[tuple[frozenset[str], str, Matcher]]:
     return out
 
 
-def lexicon_matches(sent: Span, lang: str) -> list[tuple[Span, str]]:
+def _slots(sent: Span) -> set[str]:
     present: set[str] = set()
     for token in sent:
-        slots = token._.slots
-        if slots:
-            present.update(slots)
+        norm = token.norm_
+        if norm[:1] == "§":
+            present.update(norm.strip("§").split("§"))
+    return present
+
+
+def lexicon_matches(sent: Span, lang: str, present: set[str] | None = None) -> list[tuple[Span, str]]:
+    """Lexicon matches in one sentence with their pattern ids (`present`: the sentence's slot keys)."""
+    if present is None:
+        present = _slots(sent)
     if not present:
         return []
     lex = load_lexicon().by_id
@@ -125,33 +133,52 @@ def lexicon_matches(sent: Span, lang: str) -> list[tuple[Span, str]]:
     return out
 
 
-def _sentence_ids(model: SignalModel, sent: Span, lexicon_signals: list[str]) -> list[int]:
-    """Feature ids of a sentence; word features are looked up once per (form, lemma) per model."""
-    cache = model.word_ids
-    vocab = model.vocab
+def _scan(
+    doc: Doc, rows: list[list[int]], start: int, end: int, model: SignalModel | None
+) -> tuple[set[str], list[int], bool]:
+    """One pass over a sentence's attribute rows (LOWER, LEMMA, NORM, IS_PUNCT, IS_SPACE hashes, from
+    Doc.to_array, so no Token objects are built): its lexicon slot keys, its feature ids, whether it has
+    content. Word features are looked up once per (form, lemma) per model."""
+    present: set[str] = set()
     ids: list[int] = []
+    content = False
+    strings = doc.vocab.strings
+    cache = model.word_ids if model is not None else None
+    vocab = model.vocab if model is not None else {}
     prev: str | None = None
-    for tok in sent:
-        if tok.is_space or tok.is_punct:
+    for i in range(start, end):
+        lower_h, lemma_h, norm_h, punct, space = rows[i]
+        if punct or space:
             continue
-        lemma = tok.lemma_.lower()
-        key = (tok.lower_, lemma)
-        word = cache.get(key)
-        if word is None:
-            word = [i for i in (vocab.get(f) for f in word_features(tok.lower_, lemma, tok._.heads)) if i is not None]
+        content = True
+        slots = _slot_cache.get(norm_h)
+        if slots is None:
+            norm = strings[norm_h]
+            slots = tuple(norm.strip("§").split("§")) if norm[:1] == "§" else ()
+            _slot_cache[norm_h] = slots
+        if slots:
+            present.update(slots)
+        if cache is None:
+            continue
+        hit = cache.get((lower_h, lemma_h))
+        if hit is None:
+            lower, lemma = strings[lower_h], strings[lemma_h].lower()
+            word = [j for j in (vocab.get(f) for f in word_features(lower, lemma, doc[i]._.heads)) if j is not None]
+            hit = (word, lemma)
             if len(cache) < 500_000:
-                cache[key] = word
+                cache[(lower_h, lemma_h)] = hit
+        word, lemma = hit
         ids.extend(word)
         if prev is not None:
-            i = vocab.get(f"b:{prev}|{lemma}")
-            if i is not None:
-                ids.append(i)
+            j = vocab.get(f"b:{prev}|{lemma}")
+            if j is not None:
+                ids.append(j)
         prev = lemma
-    for s in lexicon_signals:
-        i = vocab.get(f"lex:{s}")
-        if i is not None:
-            ids.append(i)
-    return ids
+    return present, ids, content
+
+
+_slot_cache: dict[int, tuple[str, ...]] = {}
+ATTRS = [LOWER, LEMMA, NORM, IS_PUNCT, IS_SPACE]
 
 
 def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: int) -> tuple[Span, list[str]]:
@@ -177,8 +204,12 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
     lex = load_lexicon().by_id
     hits: list[Hit] = []
     cols = {s: i for i, s in enumerate(model.signals)} if model else {}
+    rows = doc.to_array(ATTRS).tolist()
     for sent in doc.sents:
-        matches = lexicon_matches(sent, lang)
+        present, ids, content = _scan(doc, rows, sent.start, sent.end, model)
+        if not content:
+            continue
+        matches = lexicon_matches(sent, lang, present)
         best: dict[str, tuple[Span, str, bool]] = {}
         for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
             neg = is_negated(span)
@@ -188,8 +219,12 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
         lex_signals = sorted(best)
         probs: dict[str, float] = {}
         logits = None
-        if model is not None and any(not (t.is_space or t.is_punct) for t in sent):
-            logits = model.logits(_sentence_ids(model, sent, lex_signals))
+        if model is not None:
+            for sig in lex_signals:
+                i = model.vocab.get(f"lex:{sig}")
+                if i is not None:
+                    ids.append(i)
+            logits = model.logits(ids)
         for signal_id, col in cols.items():
             mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
             if mode != "lexicon" and logits is not None and signal_id in lex:
@@ -244,7 +279,7 @@ def _previous_word(span: Span) -> str:
     return doc[i].lemma_ if i >= 0 else ""
 
 
-def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | None | bool = True) -> Analysis:
+def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | bool | None = True) -> Analysis:
     """Analyse a document's pages (page numbers start at 1). `model`: True for the shipped signal model,
     False for the lexicon alone, or a SignalModel (cross-validation passes the fold's own)."""
     lang = lang if lang in ("nb", "nn") else "nb"
@@ -255,7 +290,8 @@ def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | None 
     nlp = get_pipeline(lang)
     result = Analysis(language=lang, pipeline=pipeline_name(lang))
     for number, doc in enumerate(nlp.pipe(pages, batch_size=16), start=1):
-        result.words += sum(1 for t in doc if not (t.is_punct or t.is_space))
+        flags = doc.to_array([IS_PUNCT, IS_SPACE])
+        result.words += int((flags.sum(axis=1) == 0).sum()) if len(doc) else 0
         result.hits.extend(_hits_in(doc, number, lang, model))
         result.entities.extend((number, e) for e in find_entities(doc.text))
         if doc.has_annotation("ENT_IOB"):

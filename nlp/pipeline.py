@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib.util
 from functools import cache
 
+import numpy
 import spacy
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -39,20 +41,73 @@ class LemmaComponent:
     def __init__(self, lang: str, keep_model_lemmas: bool = False) -> None:
         self.lemmatizer = Lemmatizer(lang, load_lexicon().heads)
         self.keep_model_lemmas = keep_model_lemmas
-        self.tests = list(slot_tests().values())
+        # Index the slot tests by word, head and prefix length, so a new word form costs a few dict lookups
+        # instead of a test per slot (plan text keeps meeting new compounds).
+        self.by_word: dict[str, set[str]] = {}
+        self.by_head: dict[str, set[str]] = {}
+        self.by_prefix: dict[str, set[str]] = {}
+        for t in slot_tests().values():
+            for w in t.lemmas:
+                self.by_word.setdefault(w, set()).add(t.key)
+            for h in t.heads:
+                self.by_head.setdefault(h, set()).add(t.key)
+                self.by_word.setdefault(h, set()).add(t.key)
+            for pre in t.prefixes:
+                self.by_prefix.setdefault(pre, set()).add(t.key)
+        self.prefix_lengths = sorted({len(p) for p in self.by_prefix})
         self.slot_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.row_cache: dict[int, tuple[int, int, tuple[str, ...]]] = {}
 
     def slots_for(self, lower: str, lemma: str, heads: tuple[str, ...]) -> tuple[str, ...]:
         """The lexicon slots this word satisfies, computed once per (form, lemma)."""
         key = (lower, lemma)
         hit = self.slot_cache.get(key)
         if hit is None:
-            hit = tuple(t.key for t in self.tests if t.accepts(lower, lemma, heads))
+            keys: set[str] = set()
+            for w in {lower, lemma}:
+                keys |= self.by_word.get(w, set())
+                for n in self.prefix_lengths:
+                    if n > len(w):
+                        break
+                    keys |= self.by_prefix.get(w[:n], set())
+            for h in heads:
+                keys |= self.by_head.get(h, set())
+            hit = tuple(sorted(keys, key=lambda k: int(k[1:])))
             if len(self.slot_cache) < 500_000:
                 self.slot_cache[key] = hit
         return hit
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.keep_model_lemmas:
+            return self._with_model_lemmas(doc)
+        # Work on attribute arrays keyed by the form's hash: building a Python Token object per word costs
+        # more than the lemmatisation itself. Only words with a compound head touch a Token.
+        if not len(doc):
+            return doc
+        arr = doc.to_array([ORTH, NORM, IS_PUNCT, IS_SPACE])
+        strings = doc.vocab.strings
+        out = numpy.empty((len(doc), 2), dtype="uint64")
+        cache = self.row_cache
+        for i, (orth, norm, punct, space) in enumerate(arr.tolist()):
+            row = cache.get(orth)
+            if row is None:
+                if punct or space:
+                    row = (orth, norm, ())
+                else:
+                    text = strings[orth]
+                    lemma, heads = self.lemmatizer.analyse(text)
+                    slots = self.slots_for(text.lower(), lemma, heads)
+                    row = (strings.add(lemma), strings.add("§" + "§".join(slots) + "§") if slots else norm, heads)
+                if len(cache) < 500_000:
+                    cache[orth] = row
+            out[i, 0] = row[0]
+            out[i, 1] = row[1]
+            if row[2]:
+                doc[i]._.heads = row[2]
+        doc.from_array([LEMMA, NORM], out)
+        return doc
+
+    def _with_model_lemmas(self, doc: Doc) -> Doc:
         analyse = self.lemmatizer.analyse
         heads_of = self.lemmatizer.heads
         for token in doc:

@@ -30,7 +30,7 @@ MONTHS = (
 )
 # Month names and their common abbreviations: «12. mars» is a date, not the end of a sentence.
 MONTH_WORDS = set(MONTHS) | {m[:3] for m in MONTHS} | {"sept"}
-BULLETS = {"•", "·", "▪", "◦", "‣", "-", "–", "—", "*", "o", "", "", "■", "□", "➢", "►", "✓"}
+BULLETS = {"•", "·", "▪", "◦", "‣", "-", "–", "—", "*", "o", "", "■", "□", "➢", "►", "✓"}
 INLINE_BULLETS = {"•", "▪", "►", "➢", "■"}
 TERMINAL = (".", "!", "?", ":", ";")
 DOT_LEADER = re.compile(r"^(?:\.{3,}|…+|_{3,}|(?:\. ){2,}\.?)$")

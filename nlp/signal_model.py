@@ -32,7 +32,7 @@ class SignalModel:
     thresholds: dict[str, float]
     meta: dict
     # Feature ids per (form, lemma), filled by the analysis as it meets words.
-    word_ids: dict[tuple[str, str], list[int]] = field(default_factory=dict, repr=False)
+    word_ids: dict[tuple[int, int], tuple[list[int], str]] = field(default_factory=dict, repr=False)
 
     @property
     def version(self) -> str:

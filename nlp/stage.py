@@ -20,6 +20,7 @@ from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.models import Document, Entity, Page, Score, SignalHit, utcnow
 from extract.worker import Job, run_pool
 from nlp.analysis import analyse_pages, analysis_version
+from nlp.doc_kind import load_doc_kind_model
 from nlp.lexicon import load_lexicon
 from nlp.pipeline import get_pipeline
 
@@ -29,9 +30,12 @@ OTHER_FACTOR = 0.25
 
 
 def _analyse_job(job: Job) -> dict[str, Any]:
-    pages: list[str] = job.data  # type: ignore[assignment]
+    title, pages = job.data  # type: ignore[misc]
     result = analyse_pages(pages, job.mime)
+    kind_model = load_doc_kind_model()
+    kind = kind_model.predict(title or "", pages[0] if pages else "") if kind_model else (None, None)
     return {
+        "doc_kind": kind,
         "hits": result.hits,
         "entities": result.entities,
         "scores": result.scores(),
@@ -74,7 +78,7 @@ def run_analyse(
                     for p in session.scalars(select(Page).where(Page.document_sha256 == sha).order_by(Page.number))
                 ]
                 lang = doc.language or "nb"
-            yield Job(sha, pages, lang)  # type: ignore[arg-type]
+            yield Job(sha, (doc.title, pages), lang)  # type: ignore[arg-type]
 
     counts = {"documents": len(todo), "ok": 0, "errors": 0, "hits": 0, "entities": 0}
     touched: set[str] = set()
@@ -91,6 +95,7 @@ def run_analyse(
                 counts["errors"] += 1
             else:
                 r = outcome.result
+                doc.doc_kind, doc.is_housing_plan = r["doc_kind"]
                 session.add_all(
                     SignalHit(
                         document_sha256=outcome.key,
@@ -103,6 +108,8 @@ def run_analyse(
                         negated=h.negated,
                         commitment=h.commitment,
                         analysis_version=version,
+                        source=h.source,
+                        explanation={"pattern": h.pattern, "probability": h.probability, "features": h.features},
                     )
                     for h in r["hits"]
                 )

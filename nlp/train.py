@@ -177,12 +177,14 @@ def main(argv: list[str] | None = None) -> int:
         corpus=str(directory.name),
         corpus_sha256=corpus_digest(directory),
         lexicon=load_lexicon().version,
-        trainer="nlp.train: logistic regression per signal (scikit-learn), C=%s, min count %d" % (C, MIN_COUNT),
+        trainer=f"nlp.train: logistic regression per signal (scikit-learn), C={C}, min count {MIN_COUNT}",
         provenance="Derived from ../shared/data/signals_dev (public texts, NLOD 2.0 / offentleglova); "
         "only weights over features are shipped, no text.",
     )
     model.save(args.out)
-    print(f"Lagret {args.out} ({model.version}): {len(model.vocab):,} trekk, {len(sents):,} setninger.".replace(",", " "))
+    print(
+        f"Lagret {args.out} ({model.version}): {len(model.vocab):,} trekk, {len(sents):,} setninger.".replace(",", " ")
+    )
     from nlp.doc_kind import MODEL_PATH as KIND_PATH
     from nlp.doc_kind import train_doc_kind
 

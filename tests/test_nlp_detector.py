@@ -1,0 +1,125 @@
+"""The trained detector: explanations, one quote per sentence, layout-aware sentences, versioning, training."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.analysis import analyse_pages, analyse_text, analysis_version
+from nlp.corpus import default_corpus_dir, group_folds, load_dev_corpus
+from nlp.pipeline import get_pipeline
+from nlp.signal_model import MODES, SignalModel, load_signal_model
+
+ROOT = Path(__file__).resolve().parents[1]
+HAS_CORPUS = (default_corpus_dir() / "labels.jsonl").exists()
+
+
+def sentences(text: str) -> list[str]:
+    return [s.text.strip() for s in get_pipeline("nb")(text).sents if s.text.strip()]
+
+
+def test_sentences_survive_dates_headings_toc_and_line_breaks() -> None:
+    text = (
+        "Boligsosial handlingsplan 2015-2019\n\n1 Innledning\nPlanen ble vedtatt 22.07.2018. Kommunen skal bygge\n"
+        "flere utleieboliger. Vedtatt i kommunestyret 12. mars 2021.\n"
+        "Innhold\n1 Innledning ........ 3\n2 Boligbehov ........ 5\n• Leie-til-eie\n• Startlån"
+    )
+    got = sentences(text)
+    assert "Planen ble vedtatt 22.07.2018." in got
+    assert "Kommunen skal bygge\nflere utleieboliger." in got  # a PDF line break inside a sentence
+    assert "Vedtatt i kommunestyret 12. mars 2021." in got  # «12. mars» is a date
+    assert "1 Innledning" in got and "Boligsosial handlingsplan 2015-2019" in got
+    assert "2 Boligbehov ........ 5" in got
+    assert "• Leie-til-eie" in got and "• Startlån" in got
+
+
+def test_every_hit_explains_itself() -> None:
+    model = load_signal_model()
+    assert model is not None, "nlp/data/signal_model.npz is missing: run python -m nlp.train"
+    text = (
+        "Det bygges for lite, og prisene stiger raskt i sentrum, slik at unge ikke kommer inn på boligmarkedet. "
+        "Husbanken kan gi lån til utleieboliger som eies av stiftelser. Kommunen skal bruke utbyggingsavtaler."
+    )
+    hits = analyse_text(text, "nb").hits
+    assert hits
+    sources = {h.source for h in hits}
+    assert "model" in sources and sources <= {"lexicon", "model", "lexicon+model"}
+    for h in hits:
+        assert text[h.start : h.end] == h.text and h.text in h.sentence
+        if h.source == "model":
+            assert h.pattern is None and h.features and h.probability is not None
+            assert h.probability >= model.thresholds[h.signal]
+        else:
+            assert h.pattern and h.pattern.startswith(h.signal + "/")
+
+
+def test_one_quote_per_sentence_and_signal() -> None:
+    text = "Kommunale utleieboliger og kommunale boliger og gjennomgangsboliger skal fornyes."
+    hits = [h for h in analyse_text(text, "nb").hits if h.signal == "kommunale_utleieboliger"]
+    assert len(hits) == 1
+
+
+def test_negation_comes_from_the_hits_own_clause() -> None:
+    hits = analyse_pages(["Kommunen tilbyr ikke bostøtte. Leie-til-eie skal innføres i 2025."], "nb").hits
+    lte = [h for h in hits if h.signal == "leie_til_eie"]
+    assert lte and not lte[0].negated
+    neg = analyse_pages(["Leie-til-eie er ikke aktuelt for kommunen."], "nb").hits
+    assert [h.negated for h in neg if h.signal == "leie_til_eie"] == [True]
+
+
+def test_analysis_version_carries_the_model_version() -> None:
+    model = load_signal_model()
+    assert model is not None
+    assert analysis_version().endswith(model.version[:14])
+    assert set(model.modes.values()) <= set(MODES)
+
+
+@pytest.mark.skipif(not HAS_CORPUS, reason="../shared/data/signals_dev is not beside the checkout")
+def test_folds_keep_sources_together() -> None:
+    passages = load_dev_corpus()
+    folds = group_folds(passages)
+    by_group: dict[int, set[int]] = {}
+    for p, f in zip(passages, folds, strict=True):
+        by_group.setdefault(p.group, set()).add(f)
+    assert all(len(fs) == 1 for fs in by_group.values())
+    by_kommune: dict[str, set[int]] = {}
+    for p, f in zip(passages, folds, strict=True):
+        if p.kommune:
+            by_kommune.setdefault(p.kommune, set()).add(f)
+    assert all(len(fs) == 1 for fs in by_kommune.values())
+
+
+@pytest.mark.skipif(not HAS_CORPUS, reason="../shared/data/signals_dev is not beside the checkout")
+def test_train_command_builds_a_loadable_model(tmp_path: Path) -> None:
+    out = tmp_path / "signal_model.npz"
+    run = subprocess.run(
+        [sys.executable, "-m", "nlp.train", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    model = SignalModel.load(out)
+    shipped = load_signal_model()
+    assert shipped is not None
+    assert model.signals == shipped.signals and model.version.startswith("sig-")
+    assert (tmp_path / "doc_kind_model.npz").exists()
+    hits = analyse_pages(["Kommunen skal bruke utbyggingsavtaler og kommunale tomter aktivt."], "nb", model).hits
+    assert "tomt_og_avtaler" in {h.signal for h in hits}
+
+
+def test_signals_command_shows_why(tmp_path: Path) -> None:
+    f = tmp_path / "t.txt"
+    f.write_text("Husbanken kan gi lån til utleieboliger som eies av stiftelser.", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "boligarkiv.cli", "signals", str(f), "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    import json
+
+    data = json.loads(run.stdout)
+    assert data["hits"] and all({"source", "pattern", "probability", "features"} <= set(h) for h in data["hits"])
