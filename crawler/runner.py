@@ -17,6 +17,7 @@ from boligarkiv.db import Archive
 from boligarkiv.models import Fetch
 from boligarkiv.seeds import Seed
 from crawler.pipeline import finish_run, start_run
+from crawler.scope import is_private_host
 
 CRAWLER_VERSION = f"crawler-{__version__}.1"
 
@@ -81,6 +82,8 @@ def scrapy_settings(opts: CrawlOptions) -> dict[str, Any]:
             "crawler.middlewares.RetryAfterMiddleware": 560,
         },
         "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 300},
+        "DNS_RESOLVER": "crawler.resolver.GuardedResolver",
+        "BOLIGARKIV_ALLOW_PRIVATE_DNS": False,
     }
 
 
@@ -103,7 +106,13 @@ def run_crawl(
     )
     counts: dict[str, int] = {"pages": 0, "documents": 0, "new_documents": 0, "not_modified": 0, "errors": 0}
     known = known_documents(archive)
-    process = CrawlerProcess({**scrapy_settings(opts), "LOG_INSTALL_ROOT_HANDLER": True})
+    # Private DNS answers are allowed only when the seeds themselves are private (the local test web).
+    allow_private = any(is_private_host(u) for s in seeds for u in s.start_urls) or bool(
+        opts.husbanken_url and is_private_host(opts.husbanken_url)
+    )
+    process = CrawlerProcess(
+        {**scrapy_settings(opts), "LOG_INSTALL_ROOT_HANDLER": True, "BOLIGARKIV_ALLOW_PRIVATE_DNS": allow_private}
+    )
     common = {"archive": archive, "run_id": run_id, "on_item": on_item, "counts": counts}
     spiders: list[Any] = []
     if seeds:
