@@ -20,7 +20,6 @@ import numpy as np
 from nlp.corpus import Passage
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "doc_kind_model.npz"
-
 OPENING = 1200
 PLAN_FEATURES = ("rule:", "t:", "tb:")
 WORD = re.compile(r"[0-9a-zæøåäöüé]+(?:-[0-9a-zæøåäöüé]+)*")

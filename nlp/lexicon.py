@@ -90,15 +90,6 @@ class SlotTest:
     heads: frozenset[str]
     prefixes: tuple[str, ...]
 
-    def accepts(self, lower: str, lemma: str, heads: tuple[str, ...]) -> bool:
-        # The word form counts as well as the lemma: a lemmatiser quirk («eige» → «eigen» in Nynorsk,
-        # «kostnadsleie» → «kostnadslei») must not hide a listed word.
-        if lemma in self.lemmas or lower in self.lemmas:
-            return True
-        if self.heads and (lemma in self.heads or not self.heads.isdisjoint(heads)):
-            return True
-        return any(lemma.startswith(p) or lower.startswith(p) for p in self.prefixes)
-
 
 def _slot_body(slot: str) -> tuple[str, bool]:
     optional = slot.endswith("?") and len(slot) > 1

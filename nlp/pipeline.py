@@ -42,7 +42,8 @@ class LemmaComponent:
         self.lemmatizer = Lemmatizer(lang, load_lexicon().heads)
         self.keep_model_lemmas = keep_model_lemmas
         # Index the slot tests by word, head and prefix length, so a new word form costs a few dict lookups
-        # instead of a test per slot (plan text keeps meeting new compounds).
+        # instead of a test per slot (plan text keeps meeting new compounds). The word form counts as well as
+        # the lemma: a lemmatiser quirk («eige» → «eigen», «kostnadsleie» → «kostnadslei») must not hide it.
         self.by_word: dict[str, set[str]] = {}
         self.by_head: dict[str, set[str]] = {}
         self.by_prefix: dict[str, set[str]] = {}
