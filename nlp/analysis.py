@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, NORM
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
@@ -20,7 +20,7 @@ from nlp.entities import EntityHit, find_entities
 from nlp.features import sentence_features, word_features
 from nlp.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
 from nlp.pipeline import get_pipeline, pipeline_name
-from nlp.rules import LEVELS, commitment, is_negated
+from nlp.rules import LEVELS, is_negated, sentence_commitment
 from nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 
 NLP_CODE_VERSION = "nlp-3"
@@ -133,52 +133,60 @@ def lexicon_matches(sent: Span, lang: str, present: set[str] | None = None) -> l
     return out
 
 
+WordEntry = tuple[bool, tuple[str, ...], list[int], str]  # content?, slot keys, feature ids, lemma
+
+
 def _scan(
     doc: Doc, rows: list[list[int]], start: int, end: int, model: SignalModel | None
 ) -> tuple[set[str], list[int], bool]:
-    """One pass over a sentence's attribute rows (LOWER, LEMMA, NORM, IS_PUNCT, IS_SPACE hashes, from
-    Doc.to_array, so no Token objects are built): its lexicon slot keys, its feature ids, whether it has
-    content. Word features are looked up once per (form, lemma) per model."""
+    """One pass over a sentence's (ORTH, LEMMA) hash rows from Doc.to_array, so no Token objects are built:
+    its lexicon slot keys, its feature ids, whether it has content. What a word contributes is computed once
+    per (form, lemma) and per model."""
     present: set[str] = set()
     ids: list[int] = []
     content = False
-    strings = doc.vocab.strings
-    cache = model.word_ids if model is not None else None
-    vocab = model.vocab if model is not None else {}
+    cache = model.word_ids if model is not None else _no_model_words
     prev: str | None = None
     for i in range(start, end):
-        lower_h, lemma_h, norm_h, punct, space = rows[i]
-        if punct or space:
+        key = (rows[i][0], rows[i][1])
+        hit = cache.get(key)
+        if hit is None:
+            hit = _word_entry(doc, i, model)
+            if len(cache) < 500_000:
+                cache[key] = hit
+        is_content, slots, word, lemma = hit
+        if not is_content:
             continue
         content = True
-        slots = _slot_cache.get(norm_h)
-        if slots is None:
-            norm = strings[norm_h]
-            slots = tuple(norm.strip("§").split("§")) if norm[:1] == "§" else ()
-            _slot_cache[norm_h] = slots
         if slots:
             present.update(slots)
-        if cache is None:
+        if model is None:
             continue
-        hit = cache.get((lower_h, lemma_h))
-        if hit is None:
-            lower, lemma = strings[lower_h], strings[lemma_h].lower()
-            word = [j for j in (vocab.get(f) for f in word_features(lower, lemma, doc[i]._.heads)) if j is not None]
-            hit = (word, lemma)
-            if len(cache) < 500_000:
-                cache[(lower_h, lemma_h)] = hit
-        word, lemma = hit
         ids.extend(word)
         if prev is not None:
-            j = vocab.get(f"b:{prev}|{lemma}")
+            j = model.vocab.get(f"b:{prev}|{lemma}")
             if j is not None:
                 ids.append(j)
         prev = lemma
     return present, ids, content
 
 
-_slot_cache: dict[int, tuple[str, ...]] = {}
-ATTRS = [LOWER, LEMMA, NORM, IS_PUNCT, IS_SPACE]
+def _word_entry(doc: Doc, i: int, model: SignalModel | None) -> WordEntry:
+    tok = doc[i]
+    if tok.is_space or tok.is_punct:
+        return False, (), [], ""
+    norm = tok.norm_
+    slots = tuple(norm.strip("§").split("§")) if norm[:1] == "§" else ()
+    lemma = tok.lemma_.lower()
+    word: list[int] = []
+    if model is not None:
+        vocab = model.vocab
+        word = [j for j in (vocab.get(f) for f in word_features(tok.lower_, lemma, tok._.heads)) if j is not None]
+    return True, slots, word, lemma
+
+
+_no_model_words: dict[tuple[int, int], WordEntry] = {}
+ATTRS = [ORTH, LEMMA]
 
 
 def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: int) -> tuple[Span, list[str]]:
@@ -205,6 +213,8 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
     hits: list[Hit] = []
     cols = {s: i for i, s in enumerate(model.signals)} if model else {}
     rows = doc.to_array(ATTRS).tolist()
+    page_text = doc.text
+    sentence_text = ""
     for sent in doc.sents:
         present, ids, content = _scan(doc, rows, sent.start, sent.end, model)
         if not content:
@@ -217,7 +227,6 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
             if old is None or (old[2] and not neg):
                 best[span.label_] = (span, pattern_id, neg)
         lex_signals = sorted(best)
-        probs: dict[str, float] = {}
         logits = None
         if model is not None:
             for sig in lex_signals:
@@ -225,15 +234,17 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
                 if i is not None:
                     ids.append(i)
             logits = model.logits(ids)
-        for signal_id, col in cols.items():
-            mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
-            if mode != "lexicon" and logits is not None and signal_id in lex:
-                probs[signal_id] = sigmoid(float(logits[col]))
+            if not best and not (logits >= model.logit_thresholds).any():
+                continue  # nothing fires in this sentence: most sentences end here
+        elif not best:
+            continue
+        sentence_level: str | None = None
         for signal_id in lex:
             mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
             lexhit = best.get(signal_id)
-            prob = probs.get(signal_id)
-            model_fires = prob is not None and model is not None and prob >= model.thresholds.get(signal_id, 1.0)
+            col = cols.get(signal_id)
+            prob = sigmoid(float(logits[col])) if logits is not None and col is not None and mode != "lexicon" else None
+            model_fires = prob is not None and model is not None and bool(logits[col] >= model.logit_thresholds[col])
             if mode == "lexicon":
                 fires = lexhit is not None
             elif mode == "model":
@@ -243,6 +254,9 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
             if not fires:
                 continue
             features: list[str] = []
+            if sentence_level is None:
+                sentence_level = sentence_commitment(sent)
+                sentence_text = page_text[sent.start_char : sent.end_char].strip()
             if lexhit is not None:
                 span, pattern_id, neg = lexhit
                 source = "lexicon+model" if model_fires else "lexicon"
@@ -254,13 +268,14 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
             hits.append(
                 Hit(
                     signal=signal_id,
-                    text=span.text,
-                    sentence=sent.text.strip(),
+                    # Slices of the page text: Span.text would build a Token object per word.
+                    text=page_text[span.start_char : span.end_char],
+                    sentence=sentence_text,
                     start=span.start_char,
                     end=span.end_char,
                     page=page,
                     negated=neg,
-                    commitment=commitment(span),
+                    commitment=sentence_level,
                     weight=lex[signal_id].weight,
                     source=source,
                     pattern=pattern_id,

@@ -1,6 +1,7 @@
 """One entry point for the spaCy pipeline: nb_core_news_sm when installed, an offline pipeline otherwise.
 
-Offline: spaCy's Norwegian tokenizer and rule-based sentencizer, our lemmatiser (nlp/lemmatize.py) and the
+Offline: spaCy's Norwegian tokenizer, our sentence splitter (punctuation and layout, nlp/sentences.py),
+our lemmatiser (nlp/lemmatize.py) and the
 signal Matcher. Nynorsk gets its own pipeline whose lemmatiser uses the Nynorsk dictionary; the Bokmål
 model, when installed, is used for Bokmål only.
 """
@@ -12,7 +13,7 @@ from functools import cache
 
 import numpy
 import spacy
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, NORM, ORTH
+from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -85,14 +86,15 @@ class LemmaComponent:
         # more than the lemmatisation itself. Only words with a compound head touch a Token.
         if not len(doc):
             return doc
-        arr = doc.to_array([ORTH, NORM, IS_PUNCT, IS_SPACE])
         strings = doc.vocab.strings
         out = numpy.empty((len(doc), 2), dtype="uint64")
         cache = self.row_cache
-        for i, (orth, norm, punct, space) in enumerate(arr.tolist()):
+        for i, orth in enumerate(doc.to_array(ORTH).tolist()):
             row = cache.get(orth)
             if row is None:
-                if punct or space:
+                lex = doc.vocab[orth]
+                norm = lex.norm
+                if lex.is_punct or lex.is_space:
                     row = (orth, norm, ())
                 else:
                     text = strings[orth]
@@ -156,7 +158,6 @@ def get_pipeline(lang: str = "nb") -> Language:
         _split_hyphens(nlp)
         return nlp
     nlp = spacy.blank("nb")
-    nlp.add_pipe("sentencizer")
     nlp.add_pipe("boligarkiv_sentences")
     nlp.add_pipe("boligarkiv_lemmatizer", config={"lang": lang})
     nlp.max_length = 5_000_000

@@ -156,7 +156,11 @@ def _is_cue(doc: object, i: int) -> bool:
 
 
 def commitment(span: Span) -> str:
-    sent = span.sent
+    return sentence_commitment(span.sent)
+
+
+def sentence_commitment(sent: Span) -> str:
+    """The strongest claim a sentence makes; computed once per sentence, shared by its hits."""
     lemmas = {t.lemma_ for t in sent}
     forms = {t.lower_ for t in sent}
     if lemmas & VURDERES or forms & VURDERES:

@@ -1,17 +1,20 @@
 """Sentence boundaries for Norwegian plan text as extraction delivers it.
 
-spaCy's sentencizer only knows punctuation. Real plans also break sentences with layout: headings without
+spaCy's sentencizer only knows punctuation (its rule is applied here too, in the same pass). Real plans
+also break sentences with layout: headings without
 a full stop, blank lines between paragraphs, bullet lists, tables of contents with dot leaders, and dates
 or ordinals the tokenizer keeps whole («vedtatt 22.07.2018.», «siden 2019.»). A PDF line break inside a
-sentence («skal bygge\nflere boliger») must not split it. This component runs after the sentencizer and
-only adds boundaries.
+sentence («skal bygge\nflere boliger») must not split it.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy
+from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
 MONTHS = (
@@ -46,42 +49,108 @@ def _line_before(doc: Doc, i: int) -> str:
     return text[text.rfind("\n") + 1 :]
 
 
+# Per word form, what the rules need to know about it (computed once per form, not per token).
+NUM_STOP, LEADER, INLINE, BULLET, NEWLINE, BLANK, UPPER, MONTH, TERM, JOINER, SPACE, NUM, PUNCT = (
+    1 << k for k in range(13)
+)
+# spaCy's sentencizer rule, folded in here so the tokens are walked once: a sentence ends after a run of
+# these, and the next token starts a new one.
+PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
+_kinds: dict[int, int] = {}
+
+
+def _kind(text: str, space: bool, like_num: bool) -> int:
+    k = 0
+    if NUMBER_WITH_STOP.match(text) and len(text) > 1:
+        k |= NUM_STOP
+    if DOT_LEADER.match(text):
+        k |= LEADER
+    if text in INLINE_BULLETS:
+        k |= INLINE
+    if text in BULLETS:
+        k |= BULLET
+    if space:
+        k |= SPACE
+        if "\n" in text:
+            k |= NEWLINE
+        if "\n\n" in text.replace("\r", ""):
+            k |= BLANK
+    if text[:1].isupper():
+        k |= UPPER
+    if text.lower() in MONTH_WORDS:
+        k |= MONTH
+    if text.endswith(TERMINAL):
+        k |= TERM
+    if text.endswith((",", "-", "–")):
+        k |= JOINER
+    if like_num:
+        k |= NUM
+    if text in PUNCT_CHARS:
+        k |= PUNCT
+    return k
+
+
 @Language.component("boligarkiv_sentences")
 def layout_sentences(doc: Doc) -> Doc:
+    """Sets every token's sentence start: punctuation (as spaCy's sentencizer) and layout (see module)."""
     n = len(doc)
-    for i, token in enumerate(doc[:-1]):
-        nxt = doc[i + 1]
-        text = token.text
-        if text in INLINE_BULLETS and i > 0:
-            token.is_sent_start = True
-        if NUMBER_WITH_STOP.match(text) and len(text) > 1:
+    if n == 0:
+        return doc
+    # Attribute arrays instead of Token objects: this runs over every token of every page.
+    vocab = doc.vocab
+    kinds = []
+    for orth in doc.to_array(ORTH).tolist():
+        k = _kinds.get(orth)
+        if k is None:
+            lex = vocab[orth]
+            k = _kind(lex.orth_, lex.is_space, lex.like_num)
+            if len(_kinds) < 200_000:
+                _kinds[orth] = k
+        kinds.append(k)
+    new_starts: list[int] = [0]
+
+    def start(j: int) -> None:
+        new_starts.append(j)
+
+    seen_punct = False
+    for i in range(n):
+        if seen_punct and not kinds[i] & PUNCT:
+            start(i)
+            seen_punct = False
+        elif kinds[i] & PUNCT:
+            seen_punct = True
+    for i in range(n - 1):
+        k, nk = kinds[i], kinds[i + 1]
+        if k & INLINE and i > 0:
+            start(i)
+        if k & NUM_STOP:
             # «… siden 2019. Behovet …», «vedtatt 22.07.2018. Kommunen …» (not «12. mars»).
-            if nxt.text[:1].isupper() and nxt.lower_ not in MONTH_WORDS:
-                nxt.is_sent_start = True
-        elif DOT_LEADER.match(text):
+            if nk & UPPER and not nk & MONTH:
+                start(i + 1)
+        elif k & LEADER:
             # «2 Boligbehov ........ 5 3 Tiltak ...»: the entry ends after its page number.
             j = i + 1
-            while j < n and doc[j].is_space:
+            while j < n and kinds[j] & SPACE:
                 j += 1
-            if j < n and doc[j].like_num:
+            if j < n and kinds[j] & NUM:
                 j += 1
-                while j < n and doc[j].is_space:
+                while j < n and kinds[j] & SPACE:
                     j += 1
             if j < n:
-                doc[j].is_sent_start = True
-        elif token.is_space and "\n" in text:
-            if nxt.is_space:
+                start(j)
+        elif k & NEWLINE:
+            if nk & SPACE:
                 continue
-            if "\n\n" in text.replace("\r", "") or nxt.text in BULLETS:
-                nxt.is_sent_start = True
+            if k & BLANK or nk & BULLET:
+                start(i + 1)
                 continue
-            prev = doc[i - 1] if i > 0 else None
-            if prev is None:
+            if i == 0:
                 continue
-            if prev.text.endswith(TERMINAL):
-                nxt.is_sent_start = True
-            elif (nxt.text[:1].isupper() or nxt.like_num) and not prev.text.endswith((",", "-", "–")):
-                line = _line_before(doc, i).strip()
-                if len(line) < SHORT_LINE:
-                    nxt.is_sent_start = True
+            pk = kinds[i - 1]
+            heading_like = (nk & UPPER or nk & NUM) and not pk & JOINER
+            if pk & TERM or (heading_like and len(_line_before(doc, i).strip()) < SHORT_LINE):
+                start(i + 1)
+    starts = numpy.full((n, 1), -1, dtype="int32")
+    starts[new_starts, 0] = 1
+    doc.from_array([SENT_START], starts.astype("uint64"))
     return doc

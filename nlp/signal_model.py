@@ -32,7 +32,22 @@ class SignalModel:
     thresholds: dict[str, float]
     meta: dict
     # Feature ids per (form, lemma), filled by the analysis as it meets words.
-    word_ids: dict[tuple[int, int], tuple[list[int], str]] = field(default_factory=dict, repr=False)
+    word_ids: dict[tuple[int, int], tuple] = field(default_factory=dict, repr=False)
+
+    @property
+    def logit_thresholds(self) -> np.ndarray:
+        """Per signal, the logit a sentence must reach for the model to fire (inf where it never decides)."""
+        cached = self.__dict__.get("_logit_thr")
+        if cached is None:
+            cached = np.array(
+                [
+                    math.log(t / (1 - t)) if self.modes.get(s, "lexicon") != "lexicon" and 0 < t < 1 else np.inf
+                    for s, t in ((s, self.thresholds.get(s, 1.0)) for s in self.signals)
+                ],
+                dtype=np.float32,
+            )
+            self.__dict__["_logit_thr"] = cached
+        return cached
 
     @property
     def version(self) -> str:
