@@ -28,6 +28,21 @@ NEG_CUES = {
     "uaktuelt",
     "ikkje-aktuell",
 }
+# After the concept only: «prisreguleringene … er avskaffet» denies it; «avvikling av prisregulering» names it
+# as a measure (present), so the nouns and infinitives are not cues.
+ABOLISHED = {
+    "avskaffet",
+    "avskaffa",
+    "avskaffede",
+    "opphevet",
+    "oppheva",
+    "avviklet",
+    "avvikla",
+    "nedlagt",
+    "nedlagde",
+    "fjernet",
+    "fjerna",
+}
 NOT_NEGATION_NEXT = {"bare", "berre", "minst", "tvil", "-", "–", "uvanlig", "uvanleg", "kun"}
 BOUNDARY = {"men", "mens", "at", ";", ":", "samtidig", "likevel", "derimot"}
 BACK_WINDOW = 6
@@ -145,7 +160,7 @@ def is_negated(span: Span) -> bool:
         low = tok.lower_
         if low in BOUNDARY or low == "," or tok.lemma_ in BOUNDARY:
             break
-        if (tok.lemma_ in NEG_CUES or low in NEG_CUES) and _is_cue(doc, i):
+        if (tok.lemma_ in NEG_CUES or low in NEG_CUES or low in ABOLISHED) and _is_cue(doc, i):
             return True
     return False
 

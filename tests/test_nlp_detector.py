@@ -123,3 +123,10 @@ def test_signals_command_shows_why(tmp_path: Path) -> None:
 
     data = json.loads(run.stdout)
     assert data["hits"] and all({"source", "pattern", "probability", "features"} <= set(h) for h in data["hits"])
+
+
+def test_abolished_after_the_concept_is_a_negation() -> None:
+    hits = analyse_pages(["Det forhold at prisreguleringene på boligmarkedet er avskaffet, gjør det dyrt."], "nb").hits
+    assert [h.negated for h in hits if h.signal == "prisregulert"] == [True]
+    named = analyse_pages(["Avvikling av prisregulering på borettslagsboliger."], "nb").hits
+    assert [h.negated for h in named if h.signal == "prisregulert"] == [False]
