@@ -23,13 +23,16 @@ def _signals(session: object, sha: str) -> set[str]:
     )
 
 
-def record_changes(archive: Archive, since: datetime) -> list[ChangeEvent]:
-    """Events for documents analysed since `since`; each event is recorded once."""
+def record_changes(archive: Archive, since: datetime | None = None) -> list[ChangeEvent]:
+    """Events for analysed plans (all of them, or those analysed since `since`); each event is recorded once,
+    so calling this after every analyse — whole job or stage alone, after a kill or not — loses none and
+    repeats none. Returns the events new in this call."""
     events: list[ChangeEvent] = []
     with archive.session() as s:
-        fresh = list(
-            s.scalars(select(Document).where(Document.analysed_at >= since, Document.doc_type.in_(PLAN_TYPES)))
-        )
+        q = select(Document).where(Document.analysed_at.is_not(None), Document.doc_type.in_(PLAN_TYPES))
+        if since is not None:
+            q = q.where(Document.analysed_at >= since)
+        fresh = list(s.scalars(q))
         known = {
             (e.kind, e.document_sha256, e.signal)
             for e in s.scalars(select(ChangeEvent).where(ChangeEvent.document_sha256.in_([d.sha256 for d in fresh])))

@@ -520,6 +520,9 @@ def analyse(
     total = len(pending(archive, stale))
     with progress_bar("Analyserer", total, fmt) as advance:
         result = run_analyse(archive, stale=stale, workers=workers, on_done=advance)
+    from boligarkiv.changes import record_changes
+
+    result["endringer"] = len(record_changes(archive))
     emit(result, fmt)
     if result["errors"]:
         raise typer.Exit(EXIT_PARTIAL)

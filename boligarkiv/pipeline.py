@@ -83,7 +83,7 @@ def run_all(
             summary["stages"][stage] = result
             summary["seconds"][stage] = round(time.perf_counter() - t0, 2)
             say(stage, "ferdig")
-        events = record_changes(archive, started)
+        events = record_changes(archive)
     except BaseException as exc:
         finish_run(
             archive,

@@ -2,19 +2,20 @@
 
 Runs one forked process per document (the spaCy pipeline is built once in the parent and shared by
 fork), writes hits and entities with the analysis version, then recomputes the kommune scores of every
-kommune it touched. A kommune's score for a signal comes from its current plans first: the best score
-among plans whose period covers this year (or that have no period); failing that, expired plans at half
-weight; failing that, other documents at a quarter.
+kommune with a document analysed after its scores were computed (derived from the archive, so a rerun after
+a kill repairs what the dead process left). A kommune's score for a signal comes from its current plans
+first: the best score among plans whose period covers this year (or that have no period); failing that,
+expired plans at half weight; failing that, other documents at a quarter.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.models import Document, Entity, Page, Score, SignalHit, utcnow
@@ -22,7 +23,6 @@ from extract.worker import Job, run_pool
 from nlp.analysis import analyse_pages, analysis_version
 from nlp.doc_kind import load_doc_kind_model
 from nlp.lexicon import load_lexicon
-from nlp.pipeline import get_pipeline
 
 PLAN_TYPES = {"boligsosial_handlingsplan", "boligplan", "kommuneplan_samfunnsdel", "temaplan"}
 EXPIRED_FACTOR = 0.5
@@ -65,8 +65,11 @@ def run_analyse(
 ) -> dict[str, Any]:
     version = analysis_version()
     todo = pending(archive, stale)
+    # Build the pipelines, matchers and models before forking, so every worker shares them instead of
+    # building them again for each document.
     for lang in ("nb", "nn"):
-        get_pipeline(lang)  # build before forking so every worker shares it
+        analyse_pages(["Kommunen skal bygge utleieboliger."], lang)
+    load_doc_kind_model()
 
     def jobs() -> Any:
         for sha in todo:
@@ -81,7 +84,6 @@ def run_analyse(
             yield Job(sha, (doc.title, pages), lang)  # type: ignore[arg-type]
 
     counts = {"documents": len(todo), "ok": 0, "errors": 0, "hits": 0, "entities": 0}
-    touched: set[str] = set()
     for outcome in run_pool(_analyse_job, jobs(), workers=workers or os.cpu_count() or 1, timeout=timeout):
         with archive.session() as session:
             doc = session.get(Document, outcome.key)
@@ -146,14 +148,55 @@ def run_analyse(
                 counts["ok"] += 1
                 counts["hits"] += len(r["hits"])
                 counts["entities"] += len(r["entities"])
-            if doc.kommune_nummer:
-                touched.add(doc.kommune_nummer)
         if on_done:
             on_done(outcome.key, outcome.error)
-    for nummer in sorted(touched):
+    # Derived from the archive, not from what this process touched: after a kill the rerun still repairs the
+    # kommuner whose documents were analysed by the dead process.
+    stale_kommuner = kommuner_with_stale_scores(archive)
+    for nummer in stale_kommuner:
         update_kommune_scores(archive, nummer)
     stamp_stage(archive, "analyse", version)
-    return {**counts, "kommuner": len(touched), "version": version}
+    return {**counts, "kommuner": len(stale_kommuner), "version": version}
+
+
+def kommuner_with_stale_scores(archive: Archive) -> list[str]:
+    """Kommuner with an analysed document newer than their kommune scores, or scores of another version."""
+    version = analysis_version()
+    with archive.session() as session:
+        newest = dict(
+            session.execute(
+                select(Document.kommune_nummer, func.max(Document.analysed_at))
+                .where(Document.kommune_nummer.is_not(None), Document.analysed_at.is_not(None))
+                .group_by(Document.kommune_nummer)
+            ).all()
+        )
+        stamped = {
+            nummer: (oldest, versions)
+            for nummer, oldest, versions in session.execute(
+                select(
+                    Score.kommune_nummer,
+                    func.min(Score.computed_at),
+                    func.count(func.distinct(Score.analysis_version)),
+                )
+                .where(Score.scope == "kommune")
+                .group_by(Score.kommune_nummer)
+            ).all()
+        }
+        current = set(
+            session.scalars(
+                select(Score.kommune_nummer).where(Score.scope == "kommune", Score.analysis_version == version)
+            )
+        )
+    out = []
+    for nummer, analysed in newest.items():
+        got = stamped.get(nummer)
+        if got is None or nummer not in current or got[1] != 1 or _aware(analysed) > _aware(got[0]):
+            out.append(nummer)
+    return sorted(out)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def document_tier(doc: Document, today: date | None = None) -> int:
