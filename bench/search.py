@@ -131,7 +131,7 @@ def main() -> None:
         reuse = db.exists()
         engine = make_engine(f"sqlite:///{db}")
         upgrade(engine)
-        backend = FtsBackend(engine)
+        backend = FtsBackend(engine, write=True)
         if reuse:
             pool = sentences()
             print(f"index reused from {db}: {backend.count_pages():,} pages")

@@ -558,12 +558,14 @@ def search(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Søk i arkivet: rangerte dokumenter med sidetall, uthevede utdrag og fasetter."""
-    from index.query import QuerySyntaxError, parse_query
+    from index.query import QuerySyntaxError, SearchUnavailable, parse_query
     from index.stage import get_backend
 
     try:
         parsed = parse_query(query)
         result = get_backend(get_ctx(ctx).archive()).search(parsed, limit=limit, offset=offset)
+    except SearchUnavailable as exc:
+        fail(str(exc), EXIT_CONFIG)
     except QuerySyntaxError as exc:
         fail(str(exc), EXIT_INPUT)
     if fmt is Format.json:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, Term, Word
+from index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, SearchUnavailable, Term, Word
 from index.records import DocumentHit, PageRecord, SearchResult
 from index.textmatch import Matcher, lemmas_of
 
@@ -87,11 +87,26 @@ C_ID, C_SHA, C_PAGE, C_KNR, C_KNAVN, C_FYLKE, C_TYPE, C_LANG, C_SIGNALS, C_RANK 
 class FtsBackend:
     name = "sqlite-fts5"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, write: bool = False) -> None:
+        """`write=True` only in the index stage: it alone creates, migrates or drops the index tables.
+        The search path opens the index read-only and says so when it must be rebuilt."""
         if engine.dialect.name != "sqlite":
             raise RuntimeError("Det innebygde søket (FTS5) krever SQLite; sett BOLIGARKIV_ES_URL for Elasticsearch")
         self.engine = engine
         self.needs_full_reindex = False
+        if not write:
+            with engine.connect() as conn:
+                has_meta = conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_meta'"
+                ).scalar()
+                layout = (
+                    conn.exec_driver_sql("SELECT value FROM search_meta WHERE key = 'layout'").scalar()
+                    if has_meta
+                    else None
+                )
+            self.ready = layout == LAYOUT
+            return
+        self.ready = True
         with engine.begin() as conn:
             conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT)")
             layout = conn.exec_driver_sql("SELECT value FROM search_meta WHERE key = 'layout'").scalar()
@@ -206,6 +221,8 @@ class FtsBackend:
 
     # --- search --------------------------------------------------------------------------------------
     def search(self, query: Query, *, limit: int = 10, offset: int = 0, pages_per_doc: int = 3) -> SearchResult:
+        if not self.ready:
+            raise SearchUnavailable("Søkeindeksen er ikke bygget for denne versjonen ennå: kjør «boligarkiv index».")
         match = self.match_expression(query)
         if match is None:  # only exclusions: parse_query refuses those, but be safe
             raise QuerySyntaxError("Søket trenger et søkeord eller et filter")

@@ -29,6 +29,10 @@ LANGUAGES = {"nb": "nb", "bokmål": "nb", "bokmal": "nb", "nn": "nn", "nynorsk":
 MAX_TERMS = 40
 
 
+class SearchUnavailable(ValueError):
+    """The index cannot answer (not built, or built by another layout); only the index stage may fix it."""
+
+
 class QuerySyntaxError(ValueError):
     """A query the user must correct; the message is shown as it is."""
 

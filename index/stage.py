@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.models import Document, Fetch, Flag, Kommune, Page, SignalHit, utcnow
@@ -21,14 +21,15 @@ from index.textmatch import lemma_text
 INDEX_VERSION = "index-1"
 
 
-def get_backend(archive: Archive) -> SearchBackend:
+def get_backend(archive: Archive, *, write: bool = False) -> SearchBackend:
+    """The search backend; `write=True` only for the index stage (search never changes the index)."""
     if archive.settings.es_url:
         from index.es import EsBackend
 
         return EsBackend(archive.settings.es_url)
     from index.fts import FtsBackend
 
-    return FtsBackend(archive.engine)
+    return FtsBackend(archive.engine, write=write)
 
 
 def kommune_flags(archive: Archive) -> dict[str, list[str]]:
@@ -95,9 +96,13 @@ def run_index(
     on_done: Callable[[str], None] | None = None,
     backend: SearchBackend | None = None,
 ) -> dict[str, Any]:
-    backend = backend or get_backend(archive)
+    backend = backend or get_backend(archive, write=True)
     rebuild = rebuild or getattr(backend, "needs_full_reindex", False)
     if rebuild:
+        # The rebuild's progress lives in the archive: every stamp is cleared before the index is emptied, so
+        # a rebuild killed half-way is finished by the next `index` (stale stamps), never left half-empty.
+        with archive.session() as session:
+            session.execute(update(Document).values(index_version=None, indexed_at=None))
         backend.reset()
         if hasattr(backend, "needs_full_reindex"):
             backend.needs_full_reindex = False

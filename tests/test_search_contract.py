@@ -98,7 +98,7 @@ def build_archive(archive: Archive) -> None:
 def backend(request: pytest.FixtureRequest, archive: Archive) -> Iterator[Any]:
     build_archive(archive)
     if request.param == "fts":
-        b: Any = FtsBackend(archive.engine)
+        b: Any = FtsBackend(archive.engine, write=True)
         run_index(archive, backend=b)
         yield b
         return
@@ -188,7 +188,7 @@ def test_bad_syntax_never_reaches_the_engine(backend: Any) -> None:
 
 def test_incremental_indexing(archive: Archive) -> None:
     build_archive(archive)
-    b = FtsBackend(archive.engine)
+    b = FtsBackend(archive.engine, write=True)
     first = run_index(archive, backend=b)
     assert first["documents"] == 4 and first["total_pages"] == 9
     assert run_index(archive, backend=b)["documents"] == 0
@@ -241,12 +241,52 @@ def test_cli_index_and_search(archive: Archive) -> None:
 
 def test_index_from_an_older_layout_is_rebuilt(archive: Archive) -> None:
     build_archive(archive)
-    run_index(archive, backend=FtsBackend(archive.engine))
+    run_index(archive, backend=FtsBackend(archive.engine, write=True))
     with archive.engine.begin() as conn:  # what an older release left behind
         conn.exec_driver_sql("DROP TABLE search_fts")
         conn.exec_driver_sql("CREATE VIRTUAL TABLE search_fts USING fts5(text, lemmas)")
         conn.exec_driver_sql("UPDATE search_meta SET value = 'fts-1'")
-    b = FtsBackend(archive.engine)
+    b = FtsBackend(archive.engine, write=True)
     assert b.needs_full_reindex
     assert run_index(archive, backend=b)["documents"] == 4
     assert shas(b.search(parse_query("utleigebustad"))) == ["2"]
+
+
+def test_search_never_writes_the_index(archive: Archive) -> None:
+    """An index from another layout: search says so and leaves it alone; only the index stage rebuilds it."""
+    from index.query import SearchUnavailable
+
+    build_archive(archive)
+    run_index(archive, backend=FtsBackend(archive.engine, write=True))
+    with archive.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE search_meta SET value = 'fts-0'")
+    reader = FtsBackend(archive.engine)
+    with pytest.raises(SearchUnavailable, match="boligarkiv index"):
+        reader.search(parse_query("bolig"))
+    with archive.engine.connect() as conn:  # nothing dropped, nothing rewritten
+        assert conn.exec_driver_sql("SELECT value FROM search_meta WHERE key = 'layout'").scalar() == "fts-0"
+        assert conn.exec_driver_sql("SELECT count(*) FROM search_page").scalar() == 9
+    assert run_index(archive)["documents"] == 4  # the stage sees the old layout and rebuilds
+    assert shas(FtsBackend(archive.engine).search(parse_query("utleigebustad"))) == ["2"]
+
+
+def test_rebuild_that_dies_half_way_is_finished_by_the_next_index(archive: Archive) -> None:
+    build_archive(archive)
+    run_index(archive)
+    reference = {q: shas(FtsBackend(archive.engine).search(parse_query(q))) for q in ("bolig", "startlån")}
+
+    class Died(Exception):
+        pass
+
+    done: list[str] = []
+
+    def die_after_two(sha: str) -> None:
+        done.append(sha)
+        if len(done) == 2:
+            raise Died
+
+    with pytest.raises(Died):
+        run_index(archive, rebuild=True, on_done=die_after_two)
+    again = run_index(archive)  # not --rebuild: the archive remembers what the rebuild had not reached
+    assert again["documents"] == 2 and again["total_pages"] == 9
+    assert {q: shas(FtsBackend(archive.engine).search(parse_query(q))) for q in reference} == reference

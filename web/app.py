@@ -23,7 +23,7 @@ from boligarkiv import __version__
 from boligarkiv.db import Archive, open_archive
 from boligarkiv.models import Base, ChangeEvent, Document, Fetch, Kommune, Page, Run, SavedSearch, SignalHit
 from boligarkiv.settings import Settings
-from index.query import QuerySyntaxError, parse_query
+from index.query import QuerySyntaxError, SearchUnavailable, parse_query
 from index.stage import get_backend
 from nlp.stage import PLAN_TYPES
 from report import data as report_data
@@ -104,8 +104,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             return page("search.html", q="", result=None, error=None, offset=0, limit=PAGE_SIZE)
         try:
             result = run_search(q, PAGE_SIZE, offset)
-        except QuerySyntaxError as exc:
-            return page("search.html", 400, q=q, result=None, error=str(exc), offset=0, limit=PAGE_SIZE)
+        except (QuerySyntaxError, SearchUnavailable) as exc:
+            status = 503 if isinstance(exc, SearchUnavailable) else 400
+            return page("search.html", status, q=q, result=None, error=str(exc), offset=0, limit=PAGE_SIZE)
         return page("search.html", q=q, result=result, error=None, offset=offset, limit=PAGE_SIZE)
 
     def document_or_404(session: Any, sha256: str) -> Document:
@@ -279,6 +280,8 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     def search_entries(q: str, request: Request) -> list[Entry]:
         try:
             result = run_search(q, 50, 0)
+        except SearchUnavailable as exc:
+            raise HTTPException(503, str(exc)) from exc
         except QuerySyntaxError as exc:
             raise HTTPException(400, str(exc)) from exc
         base = str(request.base_url).rstrip("/")
@@ -335,6 +338,8 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     ) -> JSONResponse:
         try:
             return JSONResponse(run_search(q, limit, offset).to_json())
+        except SearchUnavailable as exc:
+            return JSONResponse({"feil": str(exc)}, status_code=503)
         except QuerySyntaxError as exc:
             return JSONResponse({"feil": str(exc)}, status_code=400)
 
