@@ -172,3 +172,26 @@ def test_report_command_formats(site: Any, tmp_path: Any) -> None:
     assert rows[0]["rangering"] == 1 and len(rows) == 357
     assert re.search(r"kommune", runner.invoke(cli, ["-d", d, "report", "Atlantis"]).output)
     assert runner.invoke(cli, ["-d", d, "report", "4601", "-f", "csv"]).exit_code == 2
+
+
+def test_archived_html_cannot_run_on_our_origin(site: Any) -> None:
+    """Stored XSS: a hostile page archived from a kommune site is served as a download under a CSP."""
+    from boligarkiv.models import Document
+
+    c, shas, archive = site
+    evil = b"<html><script>fetch('/api/lagrede-sok',{method:'POST'})</script><h1>Boligplan</h1></html>"
+    sha = archive.blobs.put(evil)
+    with archive.session() as s:
+        s.add(Document(sha256=sha, kommune_nummer="4601", mime="text/html; charset=utf-8", size=len(evil)))
+    f = c.get(f"/dokument/{sha}/fil")
+    assert f.status_code == 200 and f.content == evil
+    assert f.headers["content-disposition"].startswith("attachment")
+    assert (
+        "sandbox" in f.headers["content-security-policy"]
+        and "default-src 'none'" in f.headers["content-security-policy"]
+    )
+    assert f.headers["x-content-type-options"] == "nosniff"
+    pdf = c.get(f"/dokument/{shas[0]}/fil")
+    assert (
+        pdf.headers["content-disposition"].startswith("inline") and "sandbox" in pdf.headers["content-security-policy"]
+    )

@@ -53,6 +53,22 @@ def xlsx_response(data: bytes, filename: str) -> Response:
     )
 
 
+# Archived files are whatever a kommune site served; on our origin they must never run as a page. PDFs and
+# images open inline under a CSP that forbids scripts; everything else (HTML, Office, unknown) downloads.
+INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain")
+
+
+def archived_file_headers(sha256: str, mime: str) -> dict[str, str]:
+    base = (mime or "").split(";")[0].strip().lower()
+    disposition = "inline" if base in INLINE_TYPES else "attachment"
+    return {
+        "Content-Disposition": f'{disposition}; filename="{sha256[:12]}"',
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+
+
 def highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
     out, pos = [], 0
     for start, end, label in sorted(spans):
@@ -138,11 +154,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         with archive.session() as s:
             doc = document_or_404(s, sha256)
             mime = doc.mime
-        return Response(
-            archive.blobs.get(sha256),
-            media_type=mime,
-            headers={"Content-Disposition": f'inline; filename="{sha256[:12]}"'},
-        )
+        return Response(archive.blobs.get(sha256), media_type=mime, headers=archived_file_headers(sha256, mime))
 
     @app.get("/dokument/{sha256}", response_class=HTMLResponse, summary="Dokument med sider og signaltreff")
     def document_page(sha256: str, fra: int = Query(1, ge=1)) -> HTMLResponse:
