@@ -41,11 +41,20 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
+    def intact(self, sha256: str) -> bool:
+        """The blob exists and still matches its hash."""
+        try:
+            self.get(sha256)
+        except (CorruptBlobError, BlobNotFoundError):
+            return False
+        return True
+
     def put(self, data: bytes) -> str:
-        """Store bytes; return their sha256. Storing the same bytes twice is a no-op."""
+        """Store bytes; return their sha256. Storing the same bytes twice is a no-op, except that a stored
+        copy which no longer matches its hash is replaced: the same bytes fetched again repair it."""
         digest = sha256_bytes(data)
         target = self.path(digest)
-        if target.is_file():
+        if target.is_file() and self.intact(digest):
             return digest
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -77,7 +86,7 @@ class BlobStore:
                 os.fsync(fh.fileno())
             digest = hasher.hexdigest()
             target = self.path(digest)
-            if target.is_file():
+            if target.is_file() and self.intact(digest):
                 Path(tmp).unlink()
                 return digest
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from boligarkiv.db import Archive
 from boligarkiv.models import ChangeEvent, Coverage, Document, Fetch, Run, utcnow
+from boligarkiv.vocabulary import CORRUPT_BLOB
 
 
 class ArchivePipeline:
@@ -70,7 +71,12 @@ class ArchivePipeline:
 
     def _document(self, session: Any, item: dict[str, Any], sha: str, size: int, spider: Any) -> None:
         state = spider.states.get(item["kommune"]) if spider is not None else None
-        if session.get(Document, sha) is not None:
+        known = session.get(Document, sha)
+        if known is not None:
+            if (known.extract_error or "").startswith(CORRUPT_BLOB):
+                # put() has just replaced the damaged copy with these bytes: extract it again.
+                known.extract_version = None
+                known.extract_error = None
             return
         # The last document fetched from this URL, if different, is the previous version of this one.
         previous = session.scalar(

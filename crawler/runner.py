@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from boligarkiv import __version__
 from boligarkiv.db import Archive
-from boligarkiv.models import Fetch
+from boligarkiv.models import Document, Fetch
 from boligarkiv.seeds import Seed
+from boligarkiv.vocabulary import CORRUPT_BLOB
 from crawler.pipeline import finish_run, start_run
 from crawler.scope import is_private_host
 
@@ -41,13 +42,15 @@ def known_documents(archive: Archive) -> dict[str, dict[str, Any]]:
     """url -> validators of the latest archived copy, for conditional GET."""
     known: dict[str, dict[str, Any]] = {}
     with archive.session() as session:
+        # A document whose stored copy is damaged is fetched unconditionally, so the bytes can repair it.
+        damaged = set(session.scalars(select(Document.sha256).where(Document.extract_error.like(CORRUPT_BLOB + "%"))))
         rows = session.execute(
             select(Fetch.url, Fetch.etag, Fetch.last_modified, Fetch.sha256)
             .where(Fetch.sha256.is_not(None))
             .order_by(Fetch.fetched_at)
         )
         for url, etag, last_modified, sha in rows:
-            if archive.blobs.exists(sha):
+            if sha not in damaged and archive.blobs.exists(sha):
                 known[url] = {"etag": etag, "last_modified": last_modified, "sha256": sha}
     return known
 

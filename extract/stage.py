@@ -7,15 +7,17 @@ never touched. A failure is recorded on the document (`extract_error`) with the 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, or_, select
 
+from boligarkiv.blobs import BlobNotFoundError, CorruptBlobError
 from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.models import Document, Page, utcnow
+from boligarkiv.vocabulary import CORRUPT_BLOB
 from extract.clean import clean_pages
 from extract.formats import extract_pages
 from extract.metadata import extract_metadata
@@ -51,13 +53,31 @@ def run_extract(
     on_done: Callable[[str, str | None], None] | None = None,
 ) -> dict[str, Any]:
     todo = pending(archive, stale)
-    jobs = (
-        Job(sha, archive.blobs.get(sha), mime, os.path.basename(urlsplit(url or "").path) or None)
-        for sha, mime, url in todo
-    )
     counts = {"documents": len(todo), "ok": 0, "errors": 0, "pages": 0, "ocr_pages": 0}
     errors: dict[str, int] = {}
-    for outcome in run_pool(extract_one, jobs, workers=workers or os.cpu_count() or 1, timeout=timeout):
+
+    def jobs() -> Iterator[Job]:
+        for sha, mime, url in todo:
+            try:
+                data = archive.blobs.get(sha)
+            except (CorruptBlobError, BlobNotFoundError) as exc:
+                # One damaged blob is this document's problem, not the stage's: record it and go on. The
+                # next fetch of the same bytes repairs the blob and clears this (crawler pipeline).
+                missing = isinstance(exc, BlobNotFoundError)
+                detail = "filen mangler i arkivet" if missing else "innholdet stemmer ikke med hashen"
+                reason = f"{CORRUPT_BLOB} – {detail}"
+                with archive.session() as session:
+                    doc = session.get(Document, sha)
+                    assert doc is not None
+                    doc.extract_version, doc.extracted_at, doc.extract_error = EXTRACT_VERSION, utcnow(), reason
+                counts["errors"] += 1
+                errors["corrupt"] = errors.get("corrupt", 0) + 1
+                if on_done:
+                    on_done(sha, reason)
+                continue
+            yield Job(sha, data, mime, os.path.basename(urlsplit(url or "").path) or None)
+
+    for outcome in run_pool(extract_one, jobs(), workers=workers or os.cpu_count() or 1, timeout=timeout):
         with archive.session() as session:
             doc = session.get(Document, outcome.key)
             assert doc is not None

@@ -1,0 +1,61 @@
+"""One damaged blob is one document's problem: recorded, the stage goes on, and the next fetch of the same
+bytes repairs it and makes the document extract again (issue 13, item 6)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import select
+
+from boligarkiv.db import open_archive
+from boligarkiv.models import Document
+from boligarkiv.settings import Settings
+from boligarkiv.testweb.server import build_test_web
+from boligarkiv.vocabulary import CORRUPT_BLOB
+from extract.stage import run_extract
+
+from .test_crawler import crawl
+
+
+def damage(path: Path) -> None:
+    os.chmod(path, 0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.chmod(path, 0o444)
+
+
+def test_corrupt_blob_is_recorded_the_stage_goes_on_and_a_refetch_repairs_it(tmp_path: Path) -> None:
+    web = build_test_web(3).start()
+    try:
+        seeds = web.write_seeds(tmp_path / "seeds.csv")
+        site = web.sites[0]
+        crawl(tmp_path / "data", seeds, "--kommune", site.kommune_nummer)
+        archive = open_archive(Settings(data_dir=tmp_path / "data"))
+        with archive.session() as s:
+            shas = sorted(s.scalars(select(Document.sha256)))
+        assert len(shas) >= 2
+        victim = shas[0]
+        original = archive.blobs.path(victim).read_bytes()
+        damage(archive.blobs.path(victim))
+
+        result = run_extract(archive, workers=1)
+        assert result["errors"] == 1 and result["ok"] == len(shas) - 1  # the others were extracted
+        with archive.session() as s:
+            doc = s.get(Document, victim)
+            assert doc is not None and doc.extract_error is not None
+            assert doc.extract_error.startswith(CORRUPT_BLOB)
+        archive.dispose()
+
+        crawl(tmp_path / "data", seeds, "--kommune", site.kommune_nummer)  # fetched again, unconditionally
+        archive = open_archive(Settings(data_dir=tmp_path / "data"))
+        assert archive.blobs.path(victim).read_bytes() == original and archive.blobs.intact(victim)
+        with archive.session() as s:
+            doc = s.get(Document, victim)
+            assert doc is not None and doc.extract_version is None and doc.extract_error is None
+        again = run_extract(archive, workers=1)
+        assert again["documents"] == 1 and again["ok"] == 1
+        archive.dispose()
+    finally:
+        web.stop()
