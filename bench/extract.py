@@ -7,7 +7,7 @@ plan text, then measures in this one process, on one core:
     slower, so the whole corpus would take many minutes; the sample's pages/s is the figure compared);
 and the worker pool (one forked process per document, two at a time) for wall-clock pages/s.
 
-Usage: python bench/extract.py [--pdfs 200] [--pages 25] [--baseline-pdfs 12]
+Usage: python bench/extract.py [--pdfs 200] [--pages 25] [--baseline-pdfs 12] [--table-pages 50 100 200 400]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES, make_pdf
+from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES, make_pdf, make_table_pdf
 from extract.stage import extract_one
 from extract.worker import Job, run_pool
 
@@ -44,6 +44,7 @@ def main() -> None:
     ap.add_argument("--pdfs", type=int, default=200)
     ap.add_argument("--pages", type=int, default=25)
     ap.add_argument("--baseline-pdfs", type=int, default=12)
+    ap.add_argument("--table-pages", type=int, nargs="*", default=[50, 100, 200, 400])
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -90,6 +91,19 @@ def main() -> None:
         f"worker pool, 2 processes, fork per document: {pages / pool_wall:.1f} pages/s wall "
         f"({pool_wall:.1f} s for {pages} pages)"
     )
+    table_plans(args.table_pages)
+
+
+def table_plans(sizes: list[int]) -> None:
+    """A plan whose every page is a ruled table: time must grow linearly (issue 13: 400 pages < 10 s)."""
+    print(f"\n{'table PDF pages':<20}{'wall s':>8}{'s per 100 pages':>18}")
+    for n in sizes:
+        data = make_table_pdf(n)
+        t0 = time.perf_counter()
+        raw = extract_one(Job("table", data, "application/pdf"))["pages"]
+        wall = time.perf_counter() - t0
+        assert len(raw) == n
+        print(f"{n:<20}{wall:>8.2f}{wall / n * 100:>18.2f}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from extract.formats import extract_pages
 from extract.metadata import extract_metadata
 from extract.worker import Job, run_pool
 
-EXTRACT_VERSION = "extract-1"
+EXTRACT_VERSION = "extract-2"
 
 
 def extract_one(job: Job) -> dict[str, Any]:

@@ -429,3 +429,16 @@ def test_pdf_encrypted_with_empty_user_password_opens() -> None:
     assert b"/Encrypt" in data
     raw, _ = extract_pages(data, "application/pdf")
     assert similarity(raw[0].text, "\n".join(NB_TEXT)) >= 0.99
+
+
+def test_long_table_plan_keeps_rows_on_every_page() -> None:
+    """Quadratic tables (issue 13, item 7): pdfplumber reopened the PDF for every table page (400 pages: 64 s).
+    Tables now come from pdfium's own grid and text (bench/extract.py times 50–400 pages)."""
+    from boligarkiv.testweb.texts import make_table_pdf
+
+    raw, _ = extract_pages(make_table_pdf(40), "application/pdf")
+    assert len(raw) == 40
+    for n in (1, 20, 40):
+        text = raw[n - 1].text
+        assert text.startswith(f"Handlingsdel, side {n}\nTiltak\tAnsvar\tFrist\n")
+        assert f"Tiltak {n}.12: bygge utleieboliger\tEiendom\t2025" in text

@@ -143,3 +143,25 @@ def make_pdf(pages: list[list[str]], title: str = "") -> bytes:
 def render_document(spec: DocSpec, seed: int) -> bytes:
     rng = random.Random(f"{seed}:{spec.key}")
     return make_pdf(document_pages(spec, rng), spec.title)
+
+
+def make_table_pdf(pages: int, rows: int = 12) -> bytes:
+    """A plan's action table over many pages: each page a ruled table (tiltak, ansvar, frist), as long
+    handlingsdeler are published; the worst case for table extraction."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    story: list[object] = []
+    for p in range(pages):
+        story.append(Paragraph(f"Handlingsdel, side {p + 1}", styles["Heading2"]))
+        data = [["Tiltak", "Ansvar", "Frist"]]
+        data += [[f"Tiltak {p + 1}.{r + 1}: bygge utleieboliger", "Eiendom", str(2024 + r % 5)] for r in range(rows)]
+        table = Table(data)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+        story += [table, PageBreak()]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4).build(story)
+    return buf.getvalue()
