@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,10 +162,42 @@ def _ocr_page(page: object) -> str | None:
         return None
 
 
-def html_pages(data: bytes) -> tuple[list[RawPage], str | None]:
+def decode_html(data: bytes, mime: str = "") -> str:
+    """The charset recorded at fetch time wins; then a BOM or <meta charset>; then UTF-8 if the bytes are
+    valid UTF-8; else windows-1252, which is what a Norwegian page without a declaration means in practice."""
+    import codecs
+
+    from w3lib.encoding import html_body_declared_encoding, read_bom
+
+    candidates = []
+    match = re.search(r"charset=([\w.:-]+)", mime or "", re.IGNORECASE)
+    if match:
+        candidates.append(match.group(1))
+    bom, _ = read_bom(data)
+    if bom:
+        candidates.append(bom)
+    declared = html_body_declared_encoding(data)
+    if declared:
+        candidates.append(declared)
+    for name in candidates:
+        try:
+            codec = codecs.lookup(name).name
+        except LookupError:
+            continue
+        # Browsers read latin-1 and ascii declarations as windows-1252 (WHATWG), and so do we.
+        if codec in ("latin-1", "iso8859-1", "ascii"):
+            codec = "cp1252"
+        return data.decode(codec, errors="replace").lstrip("\ufeff")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def html_pages(data: bytes, mime: str = "") -> tuple[list[RawPage], str | None]:
     import trafilatura
 
-    html = data.decode("utf-8", errors="replace")
+    html = decode_html(data, mime)
     text = trafilatura.extract(html, include_tables=True, include_comments=False, favor_precision=True) or ""
     meta = trafilatura.extract_metadata(html)
     if not text.strip():
@@ -209,7 +242,7 @@ def extract_pages(data: bytes, mime: str, *, ocr: bool = True) -> tuple[list[Raw
     if kind == "docx":
         return docx_pages(data)
     if kind == "html":
-        return html_pages(data)
+        return html_pages(data, mime)
     if not data:
         raise ExtractError("empty", "zero bytes")
     raise ExtractError("unsupported", f"type {kind} ({mime})")

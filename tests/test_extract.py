@@ -442,3 +442,20 @@ def test_long_table_plan_keeps_rows_on_every_page() -> None:
         text = raw[n - 1].text
         assert text.startswith(f"Handlingsdel, side {n}\nTiltak\tAnsvar\tFrist\n")
         assert f"Tiltak {n}.12: bygge utleieboliger\tEiendom\t2025" in text
+
+
+@pytest.mark.parametrize(
+    "mime, declaration",
+    [
+        ("text/html; charset=windows-1252", ""),  # the HTTP header, kept by the crawler with the document
+        ("text/html", '<meta charset="iso-8859-1">'),  # latin-1 declared: read as windows-1252, as browsers do
+        ("text/html", ""),  # nothing declared and not UTF-8
+    ],
+)
+def test_windows_1252_html_is_not_garbled(mime: str, declaration: str) -> None:
+    body = " ".join(["Bærum kommune skal bygge flere utleieboliger for vanskeligstilte – «leie før eie»."] * 20)
+    html = f"<html><head>{declaration}<title>Boligplan for Bærum</title></head><body><article><h1>Boligplan"
+    html += f"</h1><p>{body}</p><p>{body}</p></article></body></html>"
+    raw, title = extract_pages(html.encode("cp1252"), mime)
+    assert "Bærum kommune skal bygge" in raw[0].text and "«leie før eie»" in raw[0].text
+    assert "\ufffd" not in raw[0].text and "Bærum" in (title or "")

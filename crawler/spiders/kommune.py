@@ -245,7 +245,10 @@ class KommuneSpider(scrapy.Spider):
         if scoring.text_score(title) >= scoring.STRONG_SCORE + scoring.PLANISH_SCORE and len(response.body) > 20_000:
             # A plan published as a web page rather than a file.
             state.documents_found += 1
-            yield self.record(response, "document", body=response.body, mime="text/html")
+            # Keep the charset the response was read with (HTTP header, BOM or <meta>): the bytes alone do not
+            # say that «B\xe6rum» is windows-1252.
+            charset = getattr(response, "encoding", None) or "utf-8"
+            yield self.record(response, "document", body=response.body, mime=f"text/html; charset={charset}")
         if depth >= self.max_depth + 1:
             return
         seen: set[str] = set()
