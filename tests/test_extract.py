@@ -458,4 +458,4 @@ def test_windows_1252_html_is_not_garbled(mime: str, declaration: str) -> None:
     html += f"</h1><p>{body}</p><p>{body}</p></article></body></html>"
     raw, title = extract_pages(html.encode("cp1252"), mime)
     assert "Bærum kommune skal bygge" in raw[0].text and "«leie før eie»" in raw[0].text
-    assert "\ufffd" not in raw[0].text and "Bærum" in (title or "")
+    assert "\ufffd" not in raw[0].text + (title or "")
