@@ -15,6 +15,7 @@ class ExtractError(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+        self.detail = detail
 
 
 @dataclass
@@ -45,7 +46,7 @@ def pdf_pages(data: bytes, *, ocr: bool = True, max_pages: int = 5000) -> tuple[
         if n == 0:
             raise ExtractError("empty", "no pages")
         if n > max_pages:
-            raise ExtractError("too_many_pages", f"{n} pages > {max_pages}")
+            raise ExtractError("unsupported", f"too many pages: {n} > {max_pages}")
         title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
         pages: list[RawPage] = []
         for i in range(n):
@@ -236,6 +237,8 @@ def docx_pages(data: bytes) -> tuple[list[RawPage], str | None]:
 def extract_pages(data: bytes, mime: str, *, ocr: bool = True) -> tuple[list[RawPage], str | None]:
     from crawler.sniff import sniff
 
+    if not data:
+        raise ExtractError("empty", "zero bytes")
     kind = sniff(data, mime)  # trust the bytes over the recorded content type
     if kind == "pdf":
         return pdf_pages(data, ocr=ocr)
@@ -243,6 +246,4 @@ def extract_pages(data: bytes, mime: str, *, ocr: bool = True) -> tuple[list[Raw
         return docx_pages(data)
     if kind == "html":
         return html_pages(data, mime)
-    if not data:
-        raise ExtractError("empty", "zero bytes")
     raise ExtractError("unsupported", f"type {kind} ({mime})")

@@ -194,9 +194,22 @@ def detect_language(text: str) -> tuple[str, dict[str, int]]:
     return ("nn" if nn > nb else "nb"), {"nb": nb, "nn": nn}
 
 
+# Titles that authoring tools write by themselves: they name the software or a template, not the plan.
+GENERIC_TITLES = re.compile(
+    r"^(?:microsoft\s+(?:word|powerpoint|excel)\b.*|word\s+document|dokument\d*|document\d*|untitled.*|"
+    r"uten\s+tittel|ingen\s+tittel|presentasjon\d*|powerpoint\s+presentation|pdf|title|tittel|"
+    r"[\w\s.-]+\.(?:docx?|odt|pdf|rtf|pptx?))$",
+    re.IGNORECASE,
+)
+
+
 def guess_title(pages: list[str], pdf_title: str | None = None) -> str | None:
-    if pdf_title and len(pdf_title.strip()) > 4 and not pdf_title.lower().startswith(("microsoft", "untitled")):
-        return pdf_title.strip()[:300]
+    if pdf_title:
+        candidate = re.sub(r"^microsoft\s+word\s+-\s+", "", pdf_title.strip(), flags=re.IGNORECASE)
+        filename = re.fullmatch(r"[\w.-]+\.(?:docx?|odt|pdf|rtf|pptx?)", candidate, flags=re.IGNORECASE)
+        candidate = re.sub(r"\.(?:docx?|odt|rtf)$", "", candidate, flags=re.IGNORECASE).strip()
+        if not filename and len(candidate) > 4 and not GENERIC_TITLES.match(candidate):
+            return candidate[:300]
     for page in pages[:2]:
         for line in page.split("\n"):
             line = line.strip()

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import resource
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
+
+from boligarkiv.vocabulary import ERROR_KINDS
 
 
 @dataclass
@@ -32,6 +35,32 @@ class Outcome:
     seconds: float = 0.0
 
 
+def error_text(exc: BaseException) -> str:
+    """«kind: detail» with kind from the shared vocabulary: a parser that raises anything of its own on
+    these bytes (XMLSyntaxError, AttributeError …) has met a corrupt document."""
+    reason = getattr(exc, "reason", None)
+    detail = getattr(exc, "detail", None) if reason else None
+    if not detail:
+        first = str(exc).splitlines()[0][:300] if str(exc) else ""
+        detail = f"{type(exc).__name__}: {first}" if first and not reason else (first or type(exc).__name__)
+    kind = reason if reason in ERROR_KINDS else "corrupt"
+    return f"{kind}: {detail}"
+
+
+def _died(proc: Any) -> str:
+    proc.join(timeout=5)
+    code = proc.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        # Killed by the kernel (OOM) or by a limit: the document needed more than it may have.
+        kind = "memory" if -code == signal.SIGKILL else "crashed"
+        return f"{kind}: worker killed by {name}"
+    return f"crashed: worker died (exit code {code})" if code is not None else "crashed: worker died"
+
+
 def _child(conn: Connection, fn: Callable[[Job], Any], job: Job, mem_bytes: int) -> None:
     try:
         if mem_bytes:
@@ -40,9 +69,7 @@ def _child(conn: Connection, fn: Callable[[Job], Any], job: Job, mem_bytes: int)
     except MemoryError:
         conn.send(("err", "memory: over the per-document memory limit"))
     except Exception as exc:
-        reason = getattr(exc, "reason", None)
-        detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        conn.send(("err", f"{reason}: {detail}" if reason else f"{type(exc).__name__}: {detail}"))
+        conn.send(("err", error_text(exc)))
         traceback.print_exc(limit=0)
     finally:
         conn.close()
@@ -78,10 +105,9 @@ def run_pool(
                     status, payload = conn.recv()
                     outcome = Outcome(key, payload if status == "ok" else None, None if status == "ok" else payload)
                 except (EOFError, OSError):
-                    outcome = Outcome(key, error=f"crashed: worker died (exit code {proc.exitcode})")
+                    outcome = Outcome(key, error=_died(proc))
             elif not proc.is_alive():
-                proc.join()
-                outcome = Outcome(key, error=f"crashed: worker died (exit code {proc.exitcode})")
+                outcome = Outcome(key, error=_died(proc))
             elif now - started > timeout:
                 proc.kill()
                 outcome = Outcome(key, error=f"timeout: no result within {timeout:.0f} s")
