@@ -108,3 +108,11 @@ def test_docker_compose_runs_elasticsearch_single_node_for_the_app() -> None:
     for name in ("app", "pipeline"):
         env = compose["services"][name]["environment"]
         assert "BOLIGARKIV_ES_URL=http://elasticsearch:9200" in env
+
+
+def test_filters_count_against_the_query_limit() -> None:
+    with pytest.raises(QuerySyntaxError, match="for mange"):
+        parse_query(" ".join(["år:1990..2060"] * 200))
+    with pytest.raises(QuerySyntaxError, match="for mange"):
+        parse_query("bolig " + " ".join(f"kommune:{n}" for n in range(40)))
+    assert parse_query("bolig " + " ".join(["år:2020..2024"] * 39)).filters

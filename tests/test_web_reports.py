@@ -195,3 +195,28 @@ def test_archived_html_cannot_run_on_our_origin(site: Any) -> None:
     assert (
         pdf.headers["content-disposition"].startswith("inline") and "sandbox" in pdf.headers["content-security-policy"]
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?q=bolig&offset=99999999999999999999999",
+        "/api/sok?q=bolig&offset=18446744073709551616",
+        "/api/kommuner?offset=9223372036854775808",
+        "/dokument/{sha}?fra=99999999999999999999",
+        "/screening?side=9223372036854775808",
+        "/feeds/lagret/99999999999999999999999.atom",
+    ],
+)
+def test_huge_integers_are_refused_not_crashing(site: Any, url: str) -> None:
+    c, shas, _ = site
+    r = c.get(url.format(sha=shas[0]))
+    assert r.status_code == 422
+
+
+def test_non_ascii_bearer_token_is_a_401(site: Any) -> None:
+    c, _, _ = site
+    r = c.post(
+        "/api/lagrede-sok", json={"name": "x", "query": "bolig"}, headers={"Authorization": "Bearer hemmeligø".encode()}
+    )
+    assert r.status_code == 401

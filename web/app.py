@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
@@ -52,6 +52,11 @@ def xlsx_response(data: bytes, filename: str) -> Response:
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
+
+# Bounds for every integer a client sends: SQLite integers stop at 2^63, and larger ones gave a 500.
+MAX_OFFSET = 1_000_000
+MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1
 
 # Archived files are whatever a kommune site served; on our origin they must never run as a page. PDFs and
 # images open inline under a CSP that forbids scripts; everything else (HTML, Office, unknown) downloads.
@@ -107,7 +112,8 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         if not token:
             raise HTTPException(403, "Skriving er slått av (sett BOLIGARKIV_WRITE_TOKEN)")
         given = (authorization or "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given, token):
+        # Bytes, not str: compare_digest refuses non-ASCII strings with a TypeError (a 500, not a 401).
+        if not hmac.compare_digest(given.encode(), token.encode()):
             raise HTTPException(401, "Feil eller manglende token")
 
     def run_search(q: str, limit: int, offset: int) -> Any:
@@ -115,7 +121,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     # --- pages ----------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, summary="Søkeside")
-    def search_page(q: str = "", offset: int = Query(0, ge=0)) -> HTMLResponse:
+    def search_page(q: str = "", offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> HTMLResponse:
         if not q.strip():
             return page("search.html", q="", result=None, error=None, offset=0, limit=PAGE_SIZE)
         try:
@@ -157,7 +163,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         return Response(archive.blobs.get(sha256), media_type=mime, headers=archived_file_headers(sha256, mime))
 
     @app.get("/dokument/{sha256}", response_class=HTMLResponse, summary="Dokument med sider og signaltreff")
-    def document_page(sha256: str, fra: int = Query(1, ge=1)) -> HTMLResponse:
+    def document_page(sha256: str, fra: int = Query(1, ge=1, le=MAX_PAGE)) -> HTMLResponse:
         with archive.session() as s:
             doc = document_or_404(s, sha256)
             pages = list(
@@ -199,7 +205,11 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     @app.get("/screening", response_class=HTMLResponse, summary="Nasjonal screening med kart")
     def screening_page(
-        fylke: str = "", vis: str = "mulighet", flagg: str = "", signal: str = "", side: int = Query(1, ge=1)
+        fylke: str = "",
+        vis: str = "mulighet",
+        flagg: str = "",
+        signal: str = "",
+        side: int = Query(1, ge=1, le=MAX_PAGE),
     ) -> HTMLResponse:
         if vis not in dict(render.MAP_CHOICES) and vis not in report_data.FLAG_LABELS:
             vis = "mulighet"
@@ -327,7 +337,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         )
 
     @app.get("/feeds/lagret/{ident}.atom", summary="Dokumenter som treffer et lagret søk")
-    def feed_saved(ident: int, request: Request) -> Response:
+    def feed_saved(request: Request, ident: int = Path(ge=1, le=MAX_ID)) -> Response:
         with archive.session() as s:
             saved = s.get(SavedSearch, ident)
             if saved is None:
@@ -346,7 +356,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     # --- JSON API -------------------------------------------------------------------------------------
     @app.get("/api/sok", summary="Søk (JSON)")
     def api_search(
-        q: str = Query(..., min_length=1), limit: int = Query(10, ge=1, le=100), offset: int = Query(0, ge=0)
+        q: str = Query(..., min_length=1),
+        limit: int = Query(10, ge=1, le=100),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> JSONResponse:
         try:
             return JSONResponse(run_search(q, limit, offset).to_json())
@@ -356,7 +368,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             return JSONResponse({"feil": str(exc)}, status_code=400)
 
     @app.get("/api/kommuner", summary="Kommuner (sidevis)")
-    def api_kommuner(limit: int = Query(100, ge=1, le=400), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    def api_kommuner(
+        limit: int = Query(100, ge=1, le=400), offset: int = Query(0, ge=0, le=MAX_OFFSET)
+    ) -> dict[str, Any]:
         with archive.session() as s:
             total = s.scalar(select(func.count()).select_from(Kommune)) or 0
             rows = [
