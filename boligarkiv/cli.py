@@ -60,6 +60,18 @@ class Context:
         return self._archive
 
 
+def hold_run_lock(ctx: typer.Context, purpose: str) -> None:
+    """Stage commands take the same lock as `run`: two writers on one archive never interleave."""
+    from boligarkiv.lock import AlreadyRunning, RunLock
+
+    lock = RunLock(get_ctx(ctx).settings.data_dir, purpose)
+    try:
+        lock.__enter__()
+    except AlreadyRunning as exc:
+        fail(str(exc), EXIT_FAILURE)
+    ctx.call_on_close(lambda: lock.__exit__(None, None, None))
+
+
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     err_console.print(f"[bold red]Feil:[/] {message}")
     raise typer.Exit(code)
@@ -271,6 +283,7 @@ def crawl(
     from boligarkiv.seeds import select_seeds
     from crawler.runner import CrawlOptions, run_crawl
 
+    hold_run_lock(ctx, "crawl")
     state = get_ctx(ctx)
     s = state.settings
     all_seeds = read_seed_file(seeds, s)
@@ -414,6 +427,7 @@ def extract(
 
     from extract.stage import pending, run_extract
 
+    hold_run_lock(ctx, "extract")
     archive = get_ctx(ctx).archive()
     total = len(pending(archive, stale))
     with progress_bar("Henter ut tekst", total, fmt) as advance:
@@ -516,6 +530,7 @@ def analyse(
 
     from nlp.stage import pending, run_analyse
 
+    hold_run_lock(ctx, "analyse")
     archive = get_ctx(ctx).archive()
     total = len(pending(archive, stale))
     with progress_bar("Analyserer", total, fmt) as advance:
@@ -538,6 +553,7 @@ def index(
 
     from index.stage import run_index
 
+    hold_run_lock(ctx, "index")
     archive = get_ctx(ctx).archive()
     with progress_bar("Indekserer", None, fmt) as advance:
         result = run_index(archive, rebuild=rebuild, on_done=advance)
@@ -615,6 +631,7 @@ def flags(
     from flags.ssb import SsbError
     from flags.stage import run_flags
 
+    hold_run_lock(ctx, "flags")
     archive = get_ctx(ctx).archive()
     try:
         with err_console.status("Henter indikatorer fra SSB …"):

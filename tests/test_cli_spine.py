@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from boligarkiv.cli import EXIT_CONFIG, EXIT_INPUT, EXIT_SCHEMA, app
@@ -98,3 +99,17 @@ def test_console_script_help_on_every_command(tmp_path: Path) -> None:
     )
     assert out.returncode == 0
     assert out.stdout.splitlines() == ["nummer,navn,fylke,nettside", "0301,Oslo,Oslo,https://www.oslo.kommune.no"]
+
+
+@pytest.mark.parametrize("stage", ["extract", "analyse", "index", "flags --offline"])
+def test_stage_commands_take_the_run_lock(tmp_path: Path, stage: str) -> None:
+    import subprocess
+    import sys
+
+    from boligarkiv.lock import RunLock
+
+    data = tmp_path / "data"
+    cmd = [sys.executable, "-m", "boligarkiv.cli", "--data-dir", str(data), *stage.split()]
+    with RunLock(data, "run"):
+        busy = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert busy.returncode == 1 and "En annen kjøring holder på" in busy.stderr
