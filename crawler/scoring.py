@@ -181,6 +181,16 @@ def should_skip(url: str) -> bool:
     return bool(SKIP_EXT.search(urlsplit(url).path))
 
 
+def path_shape(url: str) -> str | None:
+    """Pages whose paths differ only in their numbers share a shape («/kalender/2024/05/12/» and
+    «/kalender/2031/11/03/» are «/kalender/#/#/#/»): a calendar built from paths is one shape. None when
+    the path has no digits (nothing to cap)."""
+    parts = urlsplit(url)
+    if not any(c.isdigit() for c in parts.path):
+        return None
+    return parts.netloc + re.sub(r"\d+", "#", parts.path)
+
+
 def trap_key(url: str) -> str:
     """Pages that differ only in their query string share a key: an endless calendar is one key."""
     parts = urlsplit(url)

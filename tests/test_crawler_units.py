@@ -111,3 +111,29 @@ def test_kommune_attribution() -> None:
     sami = KommuneMatcher([KommuneRef("1875", "Hábmer", "Nordland", (), ("Hamarøy",))])
     assert sami.match("Boligsosial handlingsplan for Hamarøy kommune").nummer == "1875"
     assert sami.match("Hábmer suohkan").nummer == "1875"
+
+
+def test_calendars_built_from_paths_are_capped() -> None:
+    from crawler.spiders.kommune import MAX_PATH_VARIANTS, KommuneSpider
+
+    assert scoring.path_shape("https://x.no/kalender/2024/05/12/") == scoring.path_shape(
+        "https://x.no/kalender/2031/1/3/"
+    )
+    assert scoring.path_shape("https://x.no/boligplan.123.aspx") != scoring.path_shape("https://x.no/tomter.77.aspx")
+    assert scoring.path_shape("https://x.no/planer/") is None
+    state = KommuneState.from_seed(Seed("4601", "Bergen", "Vestland", "https://www.bergen.kommune.no"))
+    spider = KommuneSpider.__new__(KommuneSpider)
+    spider.max_depth = 50
+    followed = [
+        r
+        for day in range(1, 200)
+        for r in spider.follow(
+            f"https://www.bergen.kommune.no/arrangement/2026/{day}/",
+            "Arrangement",
+            state,
+            depth=1,
+            score=1.0,
+            referrer="https://www.bergen.kommune.no/",
+        )
+    ]
+    assert len(followed) == MAX_PATH_VARIANTS

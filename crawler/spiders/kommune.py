@@ -27,6 +27,7 @@ from crawler.sniff import DOC_MIMES, looks_like_document_type, sniff
 from crawler.state import KommuneState
 
 MAX_QUERY_VARIANTS = 3  # pages per path that differ only in their query string (calendars, search)
+MAX_PATH_VARIANTS = 8  # pages per path shape that differ only in their numbers (calendars built from paths)
 
 
 def _error_kind(failure: Failure) -> str:
@@ -286,6 +287,11 @@ class KommuneSpider(scrapy.Spider):
         if urlsplit(url).query:
             state.trap_counts[key] += 1
             if state.trap_counts[key] > MAX_QUERY_VARIANTS:
+                return
+        shape = scoring.path_shape(url)
+        if shape is not None:
+            state.trap_counts["shape:" + shape] += 1
+            if state.trap_counts["shape:" + shape] > MAX_PATH_VARIANTS:
                 return
         yield self.make(url, state.seed.nummer, kind="page", depth=depth, score=score, anchor=anchor, referrer=referrer)
 
