@@ -206,6 +206,8 @@ class Flag(Base):
     fetched_at: Mapped[datetime | None]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Table, codes, labels, `updated`, KOSTRA group and national value, revised or not, SSB's notes.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Coverage(Base):

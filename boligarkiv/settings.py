@@ -38,6 +38,8 @@ class Settings(BaseModel):
     es_url: str | None = None
     seeds: Path = DEFAULT_SEEDS
     ssb_url: str = "https://data.ssb.no/api/pxwebapi/v2"
+    klass_url: str = "https://data.ssb.no/api/klass/v1"
+    ssb_calls_per_minute: int = 30  # SSB's published quota
     robek_url: str = (
         "https://www.regjeringen.no/no/tema/kommuner-og-regioner/kommuneokonomi/robek-2/"
         "kommuner-som-er-oppfort-i-registeret/id415422/"

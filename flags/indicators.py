@@ -1,4 +1,4 @@
-"""Indicator definitions (flags/indicators.yaml), their check against table metadata, and the measures."""
+"""Indicator definitions (flags/indicators.yaml) and the measures computed from a kommune's series."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import yaml
 from flags.jsonstat import Cell
 
 CONFIG = Path(__file__).resolve().parent / "indicators.yaml"
+KINDS = ("latest", "negative_years", "growth", "change_to", "ratio", "sum_last")
 EXPRESSION = re.compile(r"^(\*|top\(\d+(,\d+)?\)|bottom\(\d+\)|from\(.+\)|to\(.+\)|range\(.+\))$")
 
 
@@ -23,19 +24,22 @@ class IndicatorConfigError(ValueError):
 class Indicator:
     id: str
     label: str
-    table: str
-    region_var: str
-    time_var: str
+    measure: str  # label pattern for the metric (ContentsCode) variable
+    kind: str
     time: tuple[str, ...]
-    select: dict[str, list[str]]
-    measure: str
-    rule: dict[str, float]
+    table: str | None = None
+    search: dict[str, str] = field(default_factory=dict)
+    breakdowns: dict[str, str] = field(default_factory=dict)
+    rule: dict[str, float] = field(default_factory=dict)
+    theme: str = "flagg"
     unit: str = ""
     window: int = 3
     target: str | None = None
     ratio_var: str | None = None
     numerator: dict[str, int] = field(default_factory=dict)
     denominator: dict[str, int] = field(default_factory=dict)
+    per_1000_of: str | None = None
+    current_within: int | None = None
 
     @property
     def threshold(self) -> float | None:
@@ -50,53 +54,44 @@ class Indicator:
             return value > self.rule["above"]
         if "at_least" in self.rule:
             return value >= self.rule["at_least"]
-        raise IndicatorConfigError(f"{self.id}: unknown rule {self.rule}")
+        raise IndicatorConfigError(f"{self.id}: ukjent regel {self.rule}")
 
 
 def load_indicators(path: Path = CONFIG) -> list[Indicator]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out = []
+    out: list[Indicator] = []
     for raw in data.get("indicators", []):
         try:
-            out.append(
-                Indicator(
-                    id=raw["id"],
-                    label=raw["label"],
-                    table=str(raw["table"]),
-                    region_var=raw["region_var"],
-                    time_var=raw.get("time_var", "Tid"),
-                    time=tuple(str(t) for t in raw.get("time", ["top(1)"])),
-                    select={k: [str(c) for c in v] for k, v in (raw.get("select") or {}).items()},
-                    measure=raw["measure"],
-                    rule={k: float(v) for k, v in (raw.get("rule") or {}).items()},
-                    unit=raw.get("unit", ""),
-                    window=int(raw.get("window", 3)),
-                    target=raw.get("target"),
-                    ratio_var=raw.get("ratio_var"),
-                    numerator=raw.get("numerator") or {},
-                    denominator=raw.get("denominator") or {},
-                )
+            ind = Indicator(
+                id=raw["id"],
+                label=raw["label"],
+                measure=str(raw["measure"]),
+                kind=raw["kind"],
+                time=tuple(str(t) for t in raw.get("time", ["top(1)"])),
+                table=str(raw["table"]) if raw.get("table") else None,
+                search={k: str(v) for k, v in (raw.get("search") or {}).items()},
+                breakdowns={k: str(v) for k, v in (raw.get("breakdowns") or {}).items()},
+                rule={k: float(v) for k, v in (raw.get("rule") or {}).items()},
+                theme=raw.get("theme", "flagg"),
+                unit=raw.get("unit", ""),
+                window=int(raw.get("window", 3)),
+                target=str(raw["target"]) if raw.get("target") else None,
+                ratio_var=raw.get("ratio_var"),
+                numerator=raw.get("numerator") or {},
+                denominator=raw.get("denominator") or {},
+                per_1000_of=raw.get("per_1000_of"),
+                current_within=int(raw["current_within"]) if raw.get("current_within") else None,
             )
         except KeyError as exc:
-            raise IndicatorConfigError(f"indicator {raw.get('id', '?')}: missing key {exc}") from exc
-        if out[-1].measure not in ("latest", "negative_years", "growth", "change_to", "ratio"):
-            raise IndicatorConfigError(f"indicator {out[-1].id}: unknown measure {out[-1].measure}")
+            raise IndicatorConfigError(f"indikator {raw.get('id', '?')}: mangler {exc}") from exc
+        if ind.kind not in KINDS:
+            raise IndicatorConfigError(f"indikator {ind.id}: ukjent kind {ind.kind} (kjente: {', '.join(KINDS)})")
+        if bool(ind.table) == bool(ind.search):
+            raise IndicatorConfigError(f"indikator {ind.id}: oppgi enten table eller search")
+        if ind.per_1000_of and ind.per_1000_of not in {i.id for i in out}:
+            raise IndicatorConfigError(f"indikator {ind.id}: per_1000_of {ind.per_1000_of} må stå før den")
+        out.append(ind)
     return out
-
-
-def check_against_metadata(ind: Indicator, codes: dict[str, dict[str, str]]) -> None:
-    """Fail loudly, naming the table, variable and code, when the metadata no longer has them."""
-    for var in (ind.region_var, ind.time_var, *ind.select):
-        if var not in codes:
-            raise IndicatorConfigError(
-                f"{ind.id}: tabell {ind.table} har ikke variabelen «{var}» (har: {', '.join(codes)})"
-            )
-    for var, wanted in [*ind.select.items(), (ind.time_var, list(ind.time))]:
-        for code in wanted:
-            if EXPRESSION.match(code):
-                continue
-            if code not in codes[var]:
-                raise IndicatorConfigError(f"{ind.id}: tabell {ind.table}, variabel {var} har ikke koden «{code}»")
 
 
 def _age(code: str) -> int | None:
@@ -104,40 +99,45 @@ def _age(code: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def series_by_kommune(
-    ind: Indicator, cells: list[Cell], code_to_kommune: dict[str, str], current_codes: set[str]
+def series_by_region(
+    ind: Indicator,
+    cells: list[Cell],
+    region_var: str,
+    time_var: str,
+    code_to_kommune: dict[str, str],
+    current_codes: set[str],
 ) -> dict[str, dict[str, float | None]]:
-    """kommune -> {year: value}. Rows under an old kommunenummer (before a 2024 merger or renumbering) count
-    for the new kommune; where both codes have a value for a year, the current code wins."""
+    """region → {period: value}. Kommuner by their current number: rows under an old kommunenummer (before a
+    2024 merger or renumbering) count for the new kommune, and where both codes have a value for a period
+    the current code wins. Other regions (groups, the country) by their own code."""
     out: dict[str, dict[str, float | None]] = defaultdict(dict)
-    if ind.measure == "ratio":
+    if ind.kind == "ratio":
         sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
         seen: set[tuple[str, str]] = set()
         for c in cells:
-            k = code_to_kommune.get(c.codes[ind.region_var])
-            if k is None or c.value is None:
+            code = c.codes[region_var]
+            k = code_to_kommune.get(code, code)
+            if c.value is None:
                 continue
-            year = c.codes[ind.time_var]
+            period = c.codes[time_var]
             age = _age(c.codes[ind.ratio_var or ""])
             if age is None:
                 continue
-            seen.add((k, year))
+            seen.add((k, period))
             if _in_range(age, ind.numerator):
-                sums[(k, year)][0] += c.value
+                sums[(k, period)][0] += c.value
             if _in_range(age, ind.denominator):
-                sums[(k, year)][1] += c.value
-        for k, year in seen:
-            num, den = sums[(k, year)]
-            out[k][year] = round(100.0 * num / den, 2) if den else None
+                sums[(k, period)][1] += c.value
+        for k, period in seen:
+            num, den = sums[(k, period)]
+            out[k][period] = round(100.0 * num / den, 2) if den else None
         return out
     from_current: dict[tuple[str, str], bool] = {}
     for c in cells:
-        code = c.codes[ind.region_var]
-        k = code_to_kommune.get(code)
-        if k is None:
-            continue
-        slot = (k, c.codes[ind.time_var])
-        is_current = code in current_codes
+        code = c.codes[region_var]
+        k = code_to_kommune.get(code, code)
+        slot = (k, c.codes[time_var])
+        is_current = code in current_codes or code not in code_to_kommune
         have = out[k].get(slot[1])
         if slot not in from_current or (
             c.value is not None and (have is None or (is_current and not from_current[slot]))
@@ -153,35 +153,40 @@ def _in_range(age: int, spec: dict[str, int]) -> bool:
 
 
 def measure(ind: Indicator, series: dict[str, float | None]) -> tuple[float | None, int | None]:
-    """(value, year) for one kommune; (None, None) when SSB has no value for it."""
-    years = sorted((y for y, v in series.items() if v is not None), key=_year_key)
-    if not years:
+    """(value, year) for one region; (None, None) when SSB has no value for it."""
+    periods = sorted((p for p, v in series.items() if v is not None), key=_period_key)
+    if not periods:
         return None, None
-    latest = years[-1]
-    if ind.measure in ("latest", "ratio"):
+    latest = periods[-1]
+    if ind.kind in ("latest", "ratio"):
         return series[latest], _year(latest)
-    if ind.measure == "negative_years":
-        window = years[-ind.window :]
-        return float(sum(1 for y in window if (series[y] or 0) < 0)), _year(latest)
-    if ind.measure == "growth":
-        if len(years) < 2:
+    if ind.kind == "negative_years":
+        window = periods[-ind.window :]
+        return float(sum(1 for p in window if (series[p] or 0) < 0)), _year(latest)
+    if ind.kind == "sum_last":
+        window = periods[-ind.window :]
+        if len(window) < ind.window:
             return None, _year(latest)
-        prev = years[-2]
+        return round(sum(series[p] or 0.0 for p in window), 4), _year(latest)
+    if ind.kind == "growth":
+        if len(periods) < 2:
+            return None, _year(latest)
+        prev = periods[-2]
         v0, v1 = series[prev], series[latest]
         if not v0 or v0 <= 0 or v1 is None:
             return None, _year(latest)
         span = max(1, (_year(latest) or 0) - (_year(prev) or 0))
         return round(((v1 / v0) ** (1 / span) - 1) * 100, 2), _year(latest)
-    if ind.measure == "change_to":
+    if ind.kind == "change_to":
         target = ind.target or latest
-        base = years[0]
+        base = periods[0]
         if target not in series or series[target] is None or base == target or not series[base]:
             return None, _year(target)
         return round((series[target] / series[base] - 1) * 100, 2), _year(target)  # type: ignore[operator]
-    raise IndicatorConfigError(f"unknown measure {ind.measure}")
+    raise IndicatorConfigError(f"ukjent kind {ind.kind}")
 
 
-def _year_key(code: str) -> tuple[int, str]:
+def _period_key(code: str) -> tuple[int, str]:
     return (_year(code) or 0, code)
 
 

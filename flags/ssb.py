@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import deque
@@ -27,6 +28,16 @@ DEFAULT_URL = "https://data.ssb.no/api/pxwebapi/v2"
 
 class SsbError(RuntimeError):
     """SSB said no (400/403/404), kept failing, or answered with something that is not JSON-stat2."""
+
+
+class SsbUnreachable(SsbError):
+    """No connection to SSB at all (DNS, refused, no route): the whole SSB part stops at once."""
+
+
+UNREACHABLE = (
+    "Får ikke kontakt med SSB ({detail}). Sjekk nettverket, eller kjør «boligarkiv flags --offline» for å regne "
+    "ut flaggene fra svarene som er lagret i arkivet."
+)
 
 
 class RateLimiter:
@@ -74,8 +85,14 @@ class SsbClient:
         self.backoff = backoff
         self.lang = lang
         self.limiter = RateLimiter(max_calls, window)
-        self.http = httpx.Client(timeout=timeout, headers={"User-Agent": "Boligarkiv (flags)"}) if not offline else None
+        # A short connect timeout: an unreachable SSB should end the SSB part in seconds, not minutes.
+        self.http = (
+            httpx.Client(timeout=httpx.Timeout(timeout, connect=8.0), headers={"User-Agent": "Boligarkiv (flags)"})
+            if not offline
+            else None
+        )
         self.calls = 0
+        self.unreachable: str | None = None
 
     # --- transport -------------------------------------------------------------------------------------
     def _cached(self, key: str) -> tuple[Any, Any]:
@@ -92,25 +109,36 @@ class SsbClient:
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[Any, Any]:
         url = f"{self.base}{path}"
-        key = f"{method} {url}" + (f" {json.dumps(body, sort_keys=True, ensure_ascii=False)}" if body else "")
+        key = cache_key(method, url, body)
         if self.offline:
             return self._cached(key)
         assert self.http is not None
+        if self.unreachable:
+            raise SsbUnreachable(UNREACHABLE.format(detail=self.unreachable))
         last = ""
+        connect_failures = 0
         for attempt in range(self.retries + 1):
             self.limiter.wait()
             self.calls += 1
             try:
                 resp = self.http.request(method, url, json=body)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # DNS failure, refused, no route: one quick second try, then SSB counts as unreachable.
+                connect_failures += 1
+                last = f"{type(exc).__name__}: {exc}"
+                if connect_failures >= 2:
+                    self.unreachable = last
+                    raise SsbUnreachable(UNREACHABLE.format(detail=last)) from exc
+                time.sleep(min(1.0, self.backoff))
+                continue
             except httpx.HTTPError as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 time.sleep(self.backoff * 2**attempt)
                 continue
             if resp.status_code == 429 or resp.status_code >= 500:
                 last = f"HTTP {resp.status_code}"
-                retry_after = resp.headers.get("Retry-After", "")
-                wait = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else self.backoff * 2**attempt
-                time.sleep(min(wait, 120.0))
+                wait = retry_after_seconds(resp.headers.get("Retry-After", ""))
+                time.sleep(min(wait if wait is not None else self.backoff * 2**attempt, 120.0))
                 continue
             with self.archive.session() as s:
                 s.add(HttpCache(key=key[:2000], status=resp.status_code, body=resp.text))
@@ -127,6 +155,36 @@ class SsbClient:
         raise SsbError(f"SSB svarte ikke etter {self.retries + 1} forsøk ({path}): {last}")
 
     # --- API ---------------------------------------------------------------------------------------------
+    def search(self, query: str) -> list[dict[str, Any]]:
+        from urllib.parse import quote
+
+        data, _ = self._request("GET", f"/tables?lang={self.lang}&query={quote(query)}&pageSize=100")
+        if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
+            raise SsbError(f"tabellsøket «{query}» ga et svar uten tables[]")
+        return list(data["tables"])
+
+    def kostra_groups(self, klass_url: str, on: str) -> dict[str, str]:
+        """kommunenummer → KOSTRA group code (EKGnn), from Klass classification 112's correspondence to the
+        kommune classification (131) on a date. Cached in the archive like every SSB answer."""
+        base, self.base = self.base, klass_url.rstrip("/")
+        try:
+            data, _ = self._request(
+                "GET", f"/classifications/112/correspondsAt?targetClassificationId=131&date={on}&language=nb"
+            )
+        finally:
+            self.base = base
+        items = data.get("correspondenceItems") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise SsbError("Klass 112 svarte uten correspondenceItems")
+        out: dict[str, str] = {}
+        for item in items:
+            group, kommune = str(item.get("sourceCode", "")), str(item.get("targetCode", ""))
+            if group and kommune:
+                out[kommune] = (
+                    group if group.startswith("EKG") else f"EKG{int(group):02d}" if group.isdigit() else group
+                )
+        return out
+
     def metadata(self, table: str) -> dict[str, Any]:
         data, _ = self._request("GET", f"/tables/{table}/metadata?lang={self.lang}&outputFormat=json-stat2")
         if not isinstance(data, dict) or "dimension" not in data or "id" not in data:
@@ -157,6 +215,33 @@ class SsbClient:
     def close(self) -> None:
         if self.http is not None:
             self.http.close()
+
+
+def cache_key(method: str, url: str, body: dict[str, Any] | None) -> str:
+    """The archive's key for an answer: the body by its hash, so a request for 357 kommuner fits the column and
+    an offline lookup finds exactly the answer to the same request."""
+    if not body:
+        return f"{method} {url}"[:2000]
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"{method} {url}"[:1900] + f" body-sha256:{digest}"
+
+
+def retry_after_seconds(value: str) -> float | None:
+    """Retry-After in seconds or as an HTTP date."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def metadata_codes(meta: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -19,17 +19,12 @@ from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.models import Flag, HttpCache, Kommune, utcnow
 from crawler.attribution import KommuneMatcher, KommuneRef
 from flags import robek
-from flags.indicators import (
-    CONFIG,
-    IndicatorConfigError,
-    check_against_metadata,
-    load_indicators,
-    measure,
-    series_by_kommune,
-)
-from flags.ssb import SsbClient, SsbError, metadata_codes
+from flags.indicators import CONFIG, Indicator, IndicatorConfigError, load_indicators, measure, series_by_region
+from flags.resolve import NoCurrentTable, choose_table, resolve
+from flags.ssb import SsbClient, SsbError, SsbUnreachable
 
-FLAGS_VERSION = "flags-1"
+FLAGS_VERSION = "flags-2"
+NATIONAL_NAMES = {"EAKUO": "Landet uten Oslo", "EAK": "Landet", "0": "Hele landet"}
 
 
 def _write(archive: Archive, indicator: str, rows: list[dict[str, Any]]) -> None:
@@ -50,8 +45,10 @@ def run_flags(
     indicators_path: Path = CONFIG,
     robek_csv: Path | None = None,
     robek_url: str | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     settings = archive.settings
+    today = today or date.today()
     with archive.session() as s:
         kommuner = list(s.scalars(select(Kommune).order_by(Kommune.nummer)))
     if not kommuner:
@@ -61,29 +58,79 @@ def run_flags(
     for k in kommuner:
         for old in k.tidligere_nummer or []:
             code_to_kommune.setdefault(old, k.nummer)
-    client = SsbClient(archive, settings.ssb_url, offline=offline)
-    metadata: dict[str, dict[str, dict[str, str]]] = {}
+    client = SsbClient(archive, settings.ssb_url, offline=offline, max_calls=settings.ssb_calls_per_minute)
+    metas: dict[str, dict[str, Any]] = {}
+    searches: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, str] | None = None
+    values: dict[str, dict[str, float | None]] = {}  # indicator → region → value, for per_1000_of
     summary: dict[str, Any] = {"indicators": {}, "errors": {}}
     try:
         for ind in load_indicators(indicators_path):
             try:
-                if ind.table not in metadata:
-                    metadata[ind.table] = metadata_codes(client.metadata(ind.table))
-                codes = metadata[ind.table]
-                check_against_metadata(ind, codes)
-                regions = [c for c in code_to_kommune if c in codes[ind.region_var]]
-                selection = {ind.region_var: regions, ind.time_var: list(ind.time)}
-                for var, wanted in ind.select.items():
-                    selection[var] = list(codes[var]) if wanted == ["*"] else wanted
-                cells, cached_at = client.data(ind.table, selection, split_on=ind.region_var)
-                series = series_by_kommune(ind, cells, code_to_kommune, current)
+                table_id = ind.table
+                if ind.search:
+                    query = ind.search["query"]
+                    if query not in searches:
+                        searches[query] = client.search(query)
+                    table_id = str(choose_table(ind, searches[query], today)["id"])
+                assert table_id is not None
+                if table_id not in metas:
+                    metas[table_id] = client.metadata(table_id)
+                res = resolve(ind, metas[table_id])
+                if res.kostra and groups is None:
+                    try:
+                        groups = client.kostra_groups(settings.klass_url, today.isoformat())
+                    except SsbUnreachable:
+                        raise
+                    except SsbError as exc:
+                        groups = {}
+                        summary["errors"]["kostragrupper"] = str(exc)
+                extra = [res.national] if res.national else []
+                if res.kostra and groups:
+                    extra += sorted({g for g in groups.values() if g in res.region_codes})
+                regions = [c for c in code_to_kommune if c in res.region_codes] + extra
+                cells, cached_at = client.data(res.table, {res.region_var: regions, **res.selection}, res.region_var)
+                series = series_by_region(ind, cells, res.region_var, res.time_var, code_to_kommune, current)
+            except NoCurrentTable as exc:
+                _write(archive, ind.id, [_no_table_row(k.nummer, ind, str(exc)) for k in kommuner])
+                summary["indicators"][ind.id] = {"status": "ingen gjeldende tabell"}
+                continue
+            except SsbUnreachable as exc:
+                summary["errors"]["ssb"] = str(exc)
+                break
             except (SsbError, IndicatorConfigError) as exc:
                 summary["errors"][ind.id] = str(exc)
                 continue
+            computed = {region: measure(ind, s) for region, s in series.items()}
+            if ind.per_1000_of:
+                base = values.get(ind.per_1000_of, {})
+                computed = {
+                    r: (round(v / base[r] * 1000, 2) if v is not None and base.get(r) else None, y)
+                    for r, (v, y) in computed.items()
+                }
+            values[ind.id] = {r: v for r, (v, _) in computed.items()}
             fetched_at = cached_at or utcnow()
+            described = res.describe()
+            national = res.national
             rows = []
             for k in kommuner:
-                value, year = measure(ind, series.get(k.nummer, {}))
+                value, year = computed.get(k.nummer, (None, None))
+                group = (groups or {}).get(k.nummer) if res.kostra else None
+                context = {
+                    **described,
+                    "tema": ind.theme,
+                    "enhet": ind.unit,
+                    "revidert": res.revised(year),
+                    "gruppe": {"kode": group, "verdi": computed.get(group, (None, None))[0]} if group else None,
+                    "landet": {
+                        "kode": national,
+                        "navn": NATIONAL_NAMES.get(national, national),
+                        "verdi": computed.get(national, (None, None))[0],
+                    }
+                    if national
+                    else None,
+                    "status": None,
+                }
                 rows.append(
                     {
                         "kommune_nummer": k.nummer,
@@ -92,12 +139,14 @@ def run_flags(
                         "threshold": ind.threshold,
                         "flagged": ind.flagged(value),
                         "missing": value is None,
-                        "source": f"SSB tabell {ind.table}",
+                        "source": f"SSB tabell {res.table}",
                         "fetched_at": fetched_at,
+                        "context": context,
                     }
                 )
             _write(archive, ind.id, rows)
             summary["indicators"][ind.id] = {
+                "table": res.table,
                 "flagged": sum(1 for r in rows if r["flagged"]),
                 "missing": sum(1 for r in rows if r["missing"]),
             }
@@ -108,10 +157,30 @@ def run_flags(
             archive, kommuner, offline=offline, csv_path=robek_csv, url=robek_url or settings.robek_url
         )
     except (robek.RobekError, SsbError, httpx.HTTPError, OSError) as exc:
-        summary["errors"]["robek"] = str(exc)
+        summary["errors"]["robek"] = _robek_message(exc)
     stamp_stage(archive, "flags", FLAGS_VERSION)
     summary["ssb_calls"] = client.calls
     return summary
+
+
+def _robek_message(exc: BaseException) -> str:
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return "Får ikke kontakt med regjeringen.no for ROBEK-listen; bruk --robek-csv eller kjør --offline."
+    return str(exc)
+
+
+def _no_table_row(nummer: str, ind: Indicator, message: str) -> dict[str, Any]:
+    return {
+        "kommune_nummer": nummer,
+        "year": None,
+        "value": None,
+        "threshold": ind.threshold,
+        "flagged": None,
+        "missing": True,
+        "source": "SSB (ingen gjeldende tabell)",
+        "fetched_at": utcnow(),
+        "context": {"tema": ind.theme, "enhet": ind.unit, "status": "ingen gjeldende tabell", "melding": message},
+    }
 
 
 def run_robek(
@@ -143,7 +212,12 @@ def run_robek(
                     )
                 page, fetched_at = cached.body, cached.fetched_at
         else:
-            resp = httpx.get(url, timeout=60, follow_redirects=True, headers={"User-Agent": "Boligarkiv (flags)"})
+            resp = httpx.get(
+                url,
+                timeout=httpx.Timeout(60, connect=8.0),
+                follow_redirects=True,
+                headers={"User-Agent": "Boligarkiv (flags)"},
+            )
             resp.raise_for_status()
             page = resp.text
             with archive.session() as s:

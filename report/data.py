@@ -33,11 +33,53 @@ FLAG_LABELS = {
     "lanegjeld_vekst": "Sterk vekst i lånegjeld",
     "regulering_behandlingstid": "Lang behandlingstid reguleringsplan",
     "innsigelse_andel": "Høy andel planer med innsigelse",
-    "byggesak_behandlingstid": "Behandlingstid byggesak",
+    "netto_lanegjeld": "Netto lånegjeld",
     "befolkning_2050": "Befolkningsnedgang til 2050",
     "eldrebyrde": "Høy eldrebyrde",
     "robek": "På ROBEK-listen",
 }
+NEED_LABELS = {
+    "folkemengde": "Folkemengde",
+    "leie_andel": "Andel husholdninger som leier",
+    "kvadratmeterpris": "Kvadratmeterpris (kr)",
+    "omsetninger": "Antall boligomsetninger",
+    "igangsatte_per_1000": "Igangsatte boliger per 1 000 innbyggere (siste 4 kvartaler)",
+    "kommunale_boliger_per_1000": "Kommunalt disponerte boliger per 1 000 innbyggere",
+    "barn_lavinntekt": "Barn i husholdninger med vedvarende lavinntekt (prosent)",
+}
+
+
+def flag_row(f: Flag) -> dict[str, Any]:
+    """One flag or need indicator as an analyst reads it: value and year beside the KOSTRA group's and the
+    country's, revised or preliminary, threshold and source table (all from the flag's stored context)."""
+    ctx = f.context or {}
+    group = ctx.get("gruppe") or {}
+    national = ctx.get("landet") or {}
+    revised = ctx.get("revidert")
+    return {
+        "indikator": f.indicator,
+        "navn": FLAG_LABELS.get(f.indicator) or NEED_LABELS.get(f.indicator, f.indicator),
+        "tema": ctx.get("tema", "flagg"),
+        "år": f.year,
+        "verdi": f.value,
+        "terskel": f.threshold,
+        "flagget": f.flagged,
+        "mangler": f.missing,
+        "kilde": f.source,
+        "hentet": f.fetched_at,
+        "gruppe": group.get("kode"),
+        "gruppe_verdi": group.get("verdi"),
+        "landet": national.get("navn"),
+        "landet_verdi": national.get("verdi"),
+        "revidert": {True: "revidert", False: "foreløpig (urevidert)"}.get(revised, "") if revised is not None else "",
+        "status": ctx.get("status"),
+        "tabell": ctx.get("tabell"),
+        "tabell_oppdatert": ctx.get("oppdatert"),
+        "merknader": ctx.get("merknader") or [],
+        "enhet": ctx.get("enhet", ""),
+    }
+
+
 # Opportunity ranking (documented in the README and on the screening page): signals that point to room for
 # a third-sector actor count fully, supporting signals half; a current plan adds one point; each red flag
 # takes half a point away.
@@ -168,17 +210,7 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
             elif e.label in ("ORG", "PROGRAM"):
                 entities[e.label][e.normalized or e.text] += 1
         flags = [
-            {
-                "indikator": f.indicator,
-                "navn": FLAG_LABELS.get(f.indicator, f.indicator),
-                "år": f.year,
-                "verdi": f.value,
-                "terskel": f.threshold,
-                "flagget": f.flagged,
-                "mangler": f.missing,
-                "kilde": f.source,
-                "hentet": f.fetched_at,
-            }
+            flag_row(f)
             for f in s.scalars(
                 select(Flag).where(Flag.kommune_nummer == nummer, Flag.current.is_(True)).order_by(Flag.indicator)
             )

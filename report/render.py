@@ -17,6 +17,17 @@ from report.map import render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def nb_number(value: float | int | None, decimals: int = 2) -> str:
+    """Norwegian number format: decimal comma, thin space between thousands, trailing zeros dropped."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,.0f}"
+    return text.replace(",", "\u2009").replace(".", ",")
+
+
+env.filters["nb"] = nb_number
 MAP_CHOICES = [("mulighet", "Mulighetsscore")] + [(s.id, s.label) for s in load_lexicon().signals]
 FLAG_CHOICES = list(FLAG_LABELS.items())
 
@@ -67,13 +78,18 @@ def kommune_markdown(r: dict[str, Any]) -> str:
             out += [f"> (negert) «{q['sitat']}» — {q['dokument_tittel']}, s. {q['side']}" for q in s["negerte_sitater"]]
     out += ["", "## Røde flagg", ""]
     if r["flagg"]:
-        out += ["| Indikator | År | Verdi | Terskel | Flagget | Kilde |", "|---|---|---|---|---|---|"]
+        out += [
+            "| Indikator | År | Verdi | Kostragruppe | Landet | Tall | Terskel | Flagget | Kilde |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for f in r["flagg"]:
-            value = "mangler" if f["mangler"] else f"{f['verdi']:g}"
+            value = f["status"] or ("mangler" if f["mangler"] else nb_number(f["verdi"]))
             flagged = "ja" if f["flagget"] else "–" if f["flagget"] is None else "nei"
+            group = f"{nb_number(f['gruppe_verdi'])} ({f['gruppe']})" if f["gruppe_verdi"] is not None else ""
+            national = f"{nb_number(f['landet_verdi'])} ({f['landet']})" if f["landet_verdi"] is not None else ""
             out.append(
-                f"| {f['navn']} | {f['år'] or ''} | {value} | {f['terskel'] if f['terskel'] is not None else ''} | "
-                f"{flagged} | {f['kilde']} |"
+                f"| {f['navn']} | {f['år'] or ''} | {value} | {group} | {national} | {f['revidert']} | "
+                f"{nb_number(f['terskel'])} | {flagged} | {f['kilde']} |"
             )
     else:
         out.append("Ingen flagg beregnet.")
