@@ -276,6 +276,13 @@ def screening(archive: Archive, today: date | None = None) -> list[dict[str, Any
             select(Flag.kommune_nummer, Flag.indicator).where(Flag.current.is_(True), Flag.flagged.is_(True))
         ):
             flags[nummer].append(indicator)
+        need: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for nummer, indicator, value in s.execute(
+            select(Flag.kommune_nummer, Flag.indicator, Flag.value).where(
+                Flag.current.is_(True), Flag.indicator.in_(list(NEED_LABELS))
+            )
+        ):
+            need[nummer][indicator] = value
         plans: dict[str, list[Document]] = defaultdict(list)
         for d in s.scalars(select(Document).where(Document.doc_type.in_(PLAN_TYPES))):
             plans[d.kommune_nummer or ""].append(d)
@@ -307,6 +314,7 @@ def screening(archive: Archive, today: date | None = None) -> list[dict[str, Any
                 **{sig.id: round(ks.get(sig.id, 0.0), 3) for sig in lex.signals},
                 "flagg": kflags,
                 "antall_flagg": len(kflags),
+                **{ind: need.get(k.nummer, {}).get(ind) for ind in NEED_LABELS},
                 "mulighet": round(opportunity, 3),
             }
         )

@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from nlp.lexicon import load_lexicon
-from report.data import DOC_TYPE_LABELS, FLAG_LABELS, OPPORTUNITY_WEIGHTS
+from report.data import DOC_TYPE_LABELS, FLAG_LABELS, NEED_LABELS, OPPORTUNITY_WEIGHTS
 from report.map import render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -28,7 +28,11 @@ def nb_number(value: float | int | None, decimals: int = 2) -> str:
 
 
 env.filters["nb"] = nb_number
-MAP_CHOICES = [("mulighet", "Mulighetsscore")] + [(s.id, s.label) for s in load_lexicon().signals]
+MAP_CHOICES = (
+    [("mulighet", "Mulighetsscore")]
+    + [(s.id, s.label) for s in load_lexicon().signals]
+    + [(ind, f"Behov: {label}") for ind, label in NEED_LABELS.items()]
+)
 FLAG_CHOICES = list(FLAG_LABELS.items())
 
 
@@ -168,6 +172,7 @@ def screening_columns() -> list[str]:
         ["rangering", "nummer", "navn", "fylke", "planstatus", "plan_til", "dokumenter", "mulighet"]
         + [s.id for s in load_lexicon().signals]
         + ["antall_flagg", "flagg"]
+        + list(NEED_LABELS)
     )
 
 

@@ -308,3 +308,16 @@ def test_kommune_report_shows_group_national_revised_threshold_and_source(archiv
         in md
     )
     assert "SSB tabell 12134" in md and "ingen gjeldende tabell" in md
+
+
+def test_need_indicators_are_screening_columns_and_map_layers(archive: Archive, ssb: SsbWeb) -> None:
+    from report.data import screening
+    from report.render import screening_columns, screening_map
+
+    run_flags(archive, today=TODAY)
+    rows = screening(archive)
+    bergen = next(r for r in rows if r["nummer"] == "4601")
+    assert bergen["leie_andel"] == cell(ssb, "11084", "4601", "4", "HusholdningProsent", "2025")
+    assert "kvadratmeterpris" in screening_columns() and "igangsatte_per_1000" in screening_columns()
+    svg = screening_map(rows, "leie_andel")
+    assert "Kart: Behov: Andel husholdninger som leier" in svg
