@@ -81,7 +81,9 @@ def main() -> None:
         **os.environ,
         "BOLIGARKIV_CRAWL_DELAY": "0",
         "BOLIGARKIV_SSB_URL": ssb.url,
+        "BOLIGARKIV_KLASS_URL": ssb.klass_url,
         "BOLIGARKIV_ROBEK_URL": ssb.robek_url,
+        "BOLIGARKIV_SSB_CALLS_PER_MINUTE": "10000",
     }
     try:
         with tempfile.TemporaryDirectory() as tmp:

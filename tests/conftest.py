@@ -9,7 +9,7 @@ import pytest
 
 from boligarkiv.db import Archive, open_archive
 from boligarkiv.seeds import load_seeds, read_seeds
-from boligarkiv.settings import DEFAULT_SEEDS, REPO_ROOT, Settings
+from boligarkiv.settings import DEFAULT_SEEDS, REPO_ROOT, Settings, load_settings
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
@@ -23,7 +23,8 @@ def shared_data(*parts: str) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+    # Through load_settings, so the loopback defaults above apply to every test archive.
+    return load_settings(None, data_dir=tmp_path / "data")
 
 
 @pytest.fixture
@@ -33,3 +34,23 @@ def archive(settings: Settings) -> Iterator[Archive]:
         load_seeds(session, read_seeds(DEFAULT_SEEDS))
     yield arch
     arch.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_traffic_beyond_loopback() -> Iterator[None]:
+    """Tests talk to servers on 127.0.0.1 only: the public SSB, Klass and ROBEK defaults point at a closed
+    loopback port unless a test sets its own local server."""
+    import os
+
+    closed = "http://127.0.0.1:9"
+    defaults = {
+        "BOLIGARKIV_SSB_URL": f"{closed}/api/pxwebapi/v2",
+        "BOLIGARKIV_KLASS_URL": f"{closed}/api/klass/v1",
+        "BOLIGARKIV_ROBEK_URL": f"{closed}/robek",
+        "BOLIGARKIV_HUSBANKEN_START_URL": f"{closed}/husbanken/",
+    }
+    added = {k: v for k, v in defaults.items() if k not in os.environ}
+    os.environ.update(added)
+    yield
+    for k in added:
+        os.environ.pop(k, None)

@@ -45,7 +45,12 @@ def cli(data: Path, *args: str, env: dict[str, str] | None = None, check: bool =
 def test_run_search_report_rerun_and_changes(tmp_path: Path) -> None:
     web = build_test_web(8).start()
     ssb = SsbWeb(robek_html=robek_page()).start()
-    env = {"BOLIGARKIV_SSB_URL": ssb.url, "BOLIGARKIV_ROBEK_URL": ssb.robek_url}
+    env = {
+        "BOLIGARKIV_SSB_URL": ssb.url,
+        "BOLIGARKIV_KLASS_URL": ssb.klass_url,
+        "BOLIGARKIV_ROBEK_URL": ssb.robek_url,
+        "BOLIGARKIV_SSB_CALLS_PER_MINUTE": "10000",
+    }
     try:
         seeds = web.write_seeds(tmp_path / "seeds.csv")
         data = tmp_path / "data"
@@ -214,7 +219,12 @@ def test_a_broken_stage_is_recorded_and_the_rest_runs(tmp_path: Path) -> None:
     from crawler.runner import CrawlOptions
 
     archive = open_archive(
-        Settings(data_dir=tmp_path / "data", ssb_url="http://127.0.0.1:9/api", robek_url="http://127.0.0.1:9/robek")
+        Settings(
+            data_dir=tmp_path / "data",
+            ssb_url="http://127.0.0.1:9/api",
+            klass_url="http://127.0.0.1:9/klass",
+            robek_url="http://127.0.0.1:9/robek",
+        )
     )
     result = run_all(archive, [], crawl_options=CrawlOptions(delay=0), skip={"crawl"})
     assert result["status"] == "partial"
