@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-nor chromium)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-nor chromium antiword)
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""

@@ -27,6 +27,7 @@ from nlp.lexicon import load_lexicon
 from nlp.signal_model import MODEL_PATH, MODES, SignalModel
 
 C = 1.0
+CLASS_WEIGHT: str | None = "balanced"
 MIN_COUNT = 2
 INNER_FOLDS = 4
 THRESHOLDS = (*(round(x, 2) for x in np.arange(0.3, 0.96, 0.05)), 0.97, 0.98, 0.99)
@@ -90,7 +91,7 @@ def _fit_weights(sents: list[ParsedSentence], signals: list[str]) -> tuple[dict[
         keep = y >= 0
         if y[keep].sum() < 2 or (y[keep] == 0).sum() < 2:
             continue  # too few examples: the lexicon decides alone
-        clf = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+        clf = LogisticRegression(C=C, class_weight=CLASS_WEIGHT, max_iter=3000)
         clf.fit(x[keep], y[keep])
         weights[:, j] = clf.coef_[0]
         bias[j] = clf.intercept_[0]

@@ -5,11 +5,11 @@ import zipfile
 
 from scrapy import Request
 
+from boligarkiv.formats import sniff
 from boligarkiv.seeds import Seed
 from crawler import scoring
 from crawler.attribution import KommuneMatcher, KommuneRef
 from crawler.scope import is_private_host, may_enter, netloc
-from crawler.sniff import sniff
 from crawler.state import KommuneState
 
 

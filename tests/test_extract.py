@@ -490,3 +490,65 @@ def test_authoring_tool_titles_are_not_titles(generic: str) -> None:
         == "Boligsosial handlingsplan 2024–2028"
     )
     assert guess_title(["x"], "Microsoft Word - Boligplan for Voss.docx") == "Boligplan for Voss"
+
+
+def make_odt(paragraphs: list[str], rows: list[list[str]], title: str) -> bytes:
+    """A minimal OpenDocument text file as the format defines it: a zip with an uncompressed mimetype first."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    )
+    body = f'<text:h text:outline-level="1">{escape(title)}</text:h>'
+    body += "".join(f"<text:p>{escape(p)}</text:p>" for p in paragraphs)
+    body += (
+        "<table:table>"
+        + "".join(
+            "<table:table-row>"
+            + "".join(f"<table:table-cell><text:p>{escape(c)}</text:p></table:table-cell>" for c in row)
+            + "</table:table-row>"
+            for row in rows
+        )
+        + "</table:table>"
+    )
+    content = f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body><office:text>'
+    content += body + "</office:text></office:body></office:document-content>"
+    meta = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-meta '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<office:meta><dc:title>{escape(title)}</dc:title></office:meta></office:document-meta>"
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("meta.xml", meta, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def test_odt_is_extracted_with_tables_as_rows() -> None:
+    data = make_odt(
+        ["Bustadsosial handlingsplan for Voss herad.", "Heradet skal vurdere leige til eige."],
+        [["Tiltak", "Ansvar"], ["Etablere leige til eige", "Bustadkontoret"]],
+        "Bustadsosial handlingsplan 2024–2028",
+    )
+    outcome = next(run_pool(extract_one, [Job("odt", data, "application/vnd.oasis.opendocument.text")], workers=1))
+    assert outcome.error is None, outcome.error
+    text = outcome.result["pages"][0][1]
+    assert "Heradet skal vurdere leige til eige." in text and "Etablere leige til eige\tBustadkontoret" in text
+    assert outcome.result["meta"]["title"] == "Bustadsosial handlingsplan 2024–2028"
+    assert outcome.result["meta"]["doc_type"] == "boligsosial_handlingsplan"
+
+
+def test_word_97_doc_goes_through_antiword() -> None:
+    import shutil
+
+    if shutil.which("antiword") is None:
+        pytest.skip("antiword is not installed (setup.sh installs it)")
+    broken = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600  # an OLE header and nothing Word can read
+    with pytest.raises(ExtractError) as err:
+        extract_pages(broken, "application/msword")
+    assert err.value.reason == "corrupt" and "antiword" in str(err.value)

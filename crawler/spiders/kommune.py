@@ -19,11 +19,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from boligarkiv.formats import DOC_MIMES, looks_like_document_type, sniff
 from boligarkiv.seeds import Seed
 from crawler import scoring
 from crawler.items import request_item, response_item
 from crawler.scope import may_enter, netloc
-from crawler.sniff import DOC_MIMES, looks_like_document_type, sniff
 from crawler.state import KommuneState
 
 MAX_QUERY_VARIANTS = 3  # pages per path that differ only in their query string (calendars, search)

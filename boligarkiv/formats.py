@@ -1,4 +1,6 @@
-"""Recognise documents by magic bytes first and content type second, never by URL suffix."""
+"""The one registry of document formats, shared by the crawler and the extract stage: which kinds exist,
+their MIME types, and how to recognise them — by magic bytes first and content type second, never by URL
+suffix. Adding a format: a kind here (sniff and DOC_MIMES) and its reader in extract/formats.py."""
 
 from __future__ import annotations
 
