@@ -281,7 +281,7 @@ def crawl(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from boligarkiv.seeds import select_seeds
-    from crawler.runner import CrawlOptions, run_crawl
+    from crawler.runner import run_crawl
 
     hold_run_lock(ctx, "crawl")
     state = get_ctx(ctx)
@@ -294,17 +294,13 @@ def crawl(
     archive = state.archive()
     with archive.session() as session:
         load_seeds(session, chosen)
-    opts = CrawlOptions(
-        max_pages=max_pages or s.crawl_max_pages,
-        max_depth=max_depth or s.crawl_max_depth,
-        delay=s.crawl_delay,
-        per_host=s.crawl_concurrency_per_host,
-        max_bytes=s.crawl_max_bytes,
-        contact=s.user_agent_contact,
-        log_level="INFO" if verbose else "WARNING",
-        husbanken_url=(husbanken_url or s.husbanken_start_url)
-        if (husbanken or husbanken_url or husbanken_only)
-        else None,
+    opts = _crawl_options(
+        s,
+        verbose,
+        max_pages=max_pages,
+        max_depth=max_depth,
+        husbanken=bool(husbanken or husbanken_url or husbanken_only),
+        husbanken_url=husbanken_url,
     )
     counts = {"page": 0, "document": 0, "not_modified": 0, "error": 0, "skipped": 0}
     with Progress(
@@ -749,17 +745,29 @@ def serve(
         uvicorn.run(create_app(state.settings, state.archive()), host=host, port=port, log_level="warning")
 
 
-def _crawl_options(settings: Settings, verbose: bool = False) -> Any:
+def _crawl_options(
+    settings: Settings,
+    verbose: bool = False,
+    *,
+    max_pages: int | None = None,
+    max_depth: int | None = None,
+    husbanken: bool | None = None,
+    husbanken_url: str | None = None,
+) -> Any:
+    """The one place crawl options come from, for crawl, run, schedule and demo. Husbanken's library is
+    walked when asked for, or by default in the whole job (`crawl_husbanken`)."""
     from crawler.runner import CrawlOptions
 
+    walk_library = settings.crawl_husbanken if husbanken is None else husbanken
     return CrawlOptions(
-        max_pages=settings.crawl_max_pages,
-        max_depth=settings.crawl_max_depth,
+        max_pages=max_pages or settings.crawl_max_pages,
+        max_depth=max_depth or settings.crawl_max_depth,
         delay=settings.crawl_delay,
         per_host=settings.crawl_concurrency_per_host,
         max_bytes=settings.crawl_max_bytes,
         contact=settings.user_agent_contact,
         log_level="INFO" if verbose else "WARNING",
+        husbanken_url=(husbanken_url or settings.husbanken_start_url) if walk_library or husbanken_url else None,
     )
 
 
@@ -880,7 +888,7 @@ def demo(
         result = run_all(
             archive,
             chosen,
-            crawl_options=_crawl_options(settings),
+            crawl_options=_crawl_options(settings, husbanken=False),  # the sample web has no library
             skip={"flags"},
             progress=lambda stage, msg: status_line.update(f"[bold]{stage}[/] {msg}"),
         )

@@ -51,6 +51,7 @@ class Settings(BaseModel):
     crawl_concurrency_per_host: int = 2
     crawl_delay: float = 1.0
     husbanken_start_url: str = "https://biblioteket.husbanken.no/"
+    crawl_husbanken: bool = True  # `run` and `schedule` also walk Husbanken's library
     write_token: str | None = None
 
     @property

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from boligarkiv.db import open_archive
 from boligarkiv.lock import AlreadyRunning, RunLock, holder
-from boligarkiv.models import ChangeEvent, Run
+from boligarkiv.models import ChangeEvent, Document, Run
 from boligarkiv.scheduler import read_state, run_scheduler
 from boligarkiv.settings import Settings
 from boligarkiv.testweb.server import build_test_web
@@ -43,9 +43,15 @@ def cli(data: Path, *args: str, env: dict[str, str] | None = None, check: bool =
 
 
 def test_run_search_report_rerun_and_changes(tmp_path: Path) -> None:
+    from boligarkiv.testweb.server import TestWeb
+    from boligarkiv.testweb.sites import build_library
+
     web = build_test_web(8).start()
+    library, in_library = build_library([(s.kommune_nummer, s.kommune_navn, "Testfylke") for s in web.sites[:3]])
+    lib = TestWeb([library]).start()
     ssb = SsbWeb(robek_html=robek_page()).start()
     env = {
+        "BOLIGARKIV_HUSBANKEN_START_URL": lib.seed_urls["library"],  # `run` walks Husbanken's library too
         "BOLIGARKIV_SSB_URL": ssb.url,
         "BOLIGARKIV_KLASS_URL": ssb.klass_url,
         "BOLIGARKIV_ROBEK_URL": ssb.robek_url,
@@ -58,6 +64,11 @@ def test_run_search_report_rerun_and_changes(tmp_path: Path) -> None:
         assert set(first["stages"]) == {"crawl", "extract", "analyse", "flags", "index"}
         assert first["new_documents"] >= len(web.plans())
         assert first["stages"]["flags"]["errors"] == {} and first["stages"]["index"]["documents"] > 0
+        arch = open_archive(Settings(data_dir=data))
+        with arch.session() as s:
+            from_library = {d.sha256: d.kommune_nummer for d in s.query(Document) if d.sha256 in in_library}
+        arch.dispose()
+        assert from_library and all(in_library[sha] == k for sha, k in from_library.items())
         # Search finds the plans, with page numbers; a Nynorsk plan through its lemma.
         found = json.loads(cli(data, "search", "utleigebustad", "--format", "json").stdout)
         assert found["total_documents"] >= 1 and found["hits"][0]["language"] == "nn"
@@ -110,7 +121,7 @@ def test_run_search_report_rerun_and_changes(tmp_path: Path) -> None:
         assert third["new_documents"] == 1 and third["changed_plans"] >= 1
         arch = open_archive(Settings(data_dir=data))
         with arch.session() as s:
-            from boligarkiv.models import Document, SignalHit
+            from boligarkiv.models import SignalHit
 
             new = s.scalars(select(Document).where(Document.previous_sha256.is_not(None))).one()
 
@@ -134,6 +145,7 @@ def test_run_search_report_rerun_and_changes(tmp_path: Path) -> None:
         assert status["endringer"] and status["kjorer_na"] is None
     finally:
         web.stop()
+        lib.stop()
         ssb.stop()
 
 
