@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# One-command set-up for Boligarkiv on Debian/Ubuntu (or any machine with Python >= 3.11).
-# Installs the system packages the pipeline uses (Tesseract OCR with Norwegian, Chromium for the browser
-# tests) when apt-get is available and we may use it, then the Python package with its dev and es extras.
+# One idempotent set-up for Boligarkiv on Debian/Ubuntu (or any machine with Python >= 3.11).
+# Installs what is missing — the system packages the pipeline uses (Tesseract OCR with Norwegian, antiword for
+# Word 97–2003 files, Chromium for the browser tests, python3-venv) when apt-get is available and we may use
+# it — then creates the virtual environment .venv (PEP 668: a stock Debian Python refuses system-wide pip) and
+# installs the project into it with its dev and es extras. Running it again only fills what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-nor chromium antiword)
+PYTHON="${PYTHON:-python3}"
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "setup: Boligarkiv trenger Python 3.11 eller nyere ($PYTHON er $("$PYTHON" -V 2>&1))" >&2
+  exit 3
+fi
 
 if command -v apt-get >/dev/null 2>&1; then
   SUDO=""
@@ -16,19 +24,27 @@ if command -v apt-get >/dev/null 2>&1; then
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # A stock Debian Python has no venv module until python3-venv is installed.
+  if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    ver=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    missing+=("python${ver}-venv")
+  fi
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$SUDO" = "skip" ]; then
-      echo "setup: cannot install ${missing[*]} (not root, no sudo); OCR/browser features will be skipped" >&2
+      echo "setup: kan ikke installere ${missing[*]} (ikke root, ingen sudo); OCR, .doc og nettlesertester hoppes over" >&2
     else
-      echo "setup: installing ${missing[*]}" >&2
+      echo "setup: installerer ${missing[*]}" >&2
       $SUDO apt-get update -qq
       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
     fi
   fi
 else
-  echo "setup: no apt-get; install Tesseract (with the Norwegian model) yourself for OCR" >&2
+  echo "setup: ingen apt-get; installer Tesseract (med norsk), antiword og Chromium selv" >&2
 fi
 
-python3 -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-python3 -m pip install --quiet -e ".[dev,es]"
-echo "setup: done. Try: boligarkiv init && boligarkiv kommuner --fylke Vestland" >&2
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/python -m pip install --quiet -e ".[dev,es]"
+echo "setup: ferdig. Prøv: .venv/bin/boligarkiv demo  (eller .venv/bin/boligarkiv run)" >&2
