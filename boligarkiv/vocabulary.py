@@ -1,4 +1,4 @@
-"""Words every floor shares: the extraction error kinds recorded on documents.
+"""Words every floor shares: the extraction error kinds recorded on documents, month names.
 
 An extraction failure is recorded as «<kind>: <detail>», the kind one of ERROR_KINDS, so reports, the run
 summary and the crawler read the same vocabulary.
@@ -10,3 +10,20 @@ ERROR_KINDS = ("encrypted", "corrupt", "empty", "unsupported", "timeout", "memor
 
 # The archived copy itself is damaged (not the document): a fetch of the same bytes repairs it.
 CORRUPT_BLOB = "corrupt: blob"
+
+# Norwegian month names (Bokmål and Nynorsk write them alike), in order: dates in plans («vedtatt 12. mars
+# 2021») for the extract stage, and «12. mars» is not the end of a sentence for the NLP stage.
+MONTHS = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)

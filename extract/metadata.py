@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from boligarkiv.vocabulary import MONTHS as MONTH_NAMES
+
 NB_MARKERS = {
     "ikke",
     "jeg",
@@ -149,26 +151,7 @@ ADOPTED = re.compile(
     r"oktober|november|desember)\.?\s*(\d{4})",
     re.I,
 )
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "januar",
-            "februar",
-            "mars",
-            "april",
-            "mai",
-            "juni",
-            "juli",
-            "august",
-            "september",
-            "oktober",
-            "november",
-            "desember",
-        ],
-        start=1,
-    )
-}
+MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, start=1)}
 
 
 @dataclass

@@ -17,20 +17,8 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
-MONTHS = (
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-)
+from boligarkiv.vocabulary import MONTHS
+
 # Month names and their common abbreviations: «12. mars» is a date, not the end of a sentence.
 MONTH_WORDS = set(MONTHS) | {m[:3] for m in MONTHS} | {"sept"}
 BULLETS = {"•", "·", "▪", "◦", "‣", "-", "–", "—", "*", "o", "", "■", "□", "➢", "►", "✓"}
