@@ -55,3 +55,10 @@ def sniff(body: bytes, content_type: str | None = None) -> str:
 def looks_like_document_type(content_type: str | None) -> bool:
     ctype = (content_type or "").split(";")[0].strip().lower()
     return ctype.startswith(DOCUMENT_CONTENT_TYPES)
+
+
+# An HTML plan in chapters is archived as one document: each page's main content behind this marker, which
+# the extract stage splits on (one page of text per chapter).
+CHAPTER_MARKER = "<!--boligarkiv:kapittel {url}-->"
+CHAPTER_MARKER_RE = r"<!--boligarkiv:kapittel (\S+?)-->"
+BUNDLE_MIME = "text/html; charset=utf-8; boligarkiv=kapitler"

@@ -39,6 +39,8 @@ class KommuneState:
     frontier: list[tuple[float, int, Any]] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     in_flight: int = 0
+    # HTML plans published in chapters: table-of-contents URL → the plan being assembled.
+    bundles: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_seed(cls, seed: Seed) -> KommuneState:
@@ -55,7 +57,8 @@ class KommuneState:
         return n in self.allowed_hosts or n in self.doc_hosts
 
     def push(self, request: Any) -> None:
-        if request.url in self.seen:
+        # A chapter of an HTML plan is fetched for its plan even when the walk has seen the page already.
+        if request.url in self.seen and not request.meta.get("chapter_of"):
             return
         self.seen.add(request.url)
         heapq.heappush(self.frontier, (-request.priority, next(_SEQ), request))

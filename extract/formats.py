@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from boligarkiv.formats import CHAPTER_MARKER_RE
+
 
 class ExtractError(Exception):
     """A document that cannot be read; `reason` is a short machine-friendly kind."""
@@ -199,11 +201,40 @@ def html_pages(data: bytes, mime: str = "") -> tuple[list[RawPage], str | None]:
     import trafilatura
 
     html = decode_html(data, mime)
+    if re.search(CHAPTER_MARKER_RE, html):
+        return chapter_pages(html)
     text = trafilatura.extract(html, include_tables=True, include_comments=False, favor_precision=True) or ""
     meta = trafilatura.extract_metadata(html)
     if not text.strip():
         raise ExtractError("empty", "no main text in HTML")
     return [RawPage(1, text)], (meta.title if meta else None)
+
+
+def chapter_pages(html: str) -> tuple[list[RawPage], str | None]:
+    """A plan in chapters (one archived document): a page of text per chapter, in order; the title is the
+    contents page's."""
+    import trafilatura
+    from lxml import html as lxml_html
+
+    pieces = re.split(CHAPTER_MARKER_RE, html)
+    title_match = re.search(r"<title>(.*?)</title>", pieces[0], re.S)
+    title = " ".join(title_match.group(1).split()) if title_match else None
+    pages: list[RawPage] = []
+    for chunk in pieces[2::2]:
+        chunk = re.sub(r"</body>\s*</html>\s*$", "", chunk)
+        text = trafilatura.extract(
+            f"<html><body>{chunk}</body></html>", include_tables=True, include_comments=False, favor_recall=True
+        )
+        if not text:
+            try:
+                text = lxml_html.fromstring(chunk).text_content()
+            except (ValueError, TypeError):
+                text = ""
+        if text and text.strip():
+            pages.append(RawPage(len(pages) + 1, text.strip()))
+    if not pages:
+        raise ExtractError("empty", "no text in the plan's chapters")
+    return pages, (title.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") if title else None)
 
 
 def docx_pages(data: bytes) -> tuple[list[RawPage], str | None]:

@@ -56,6 +56,7 @@ class Site:
     down: bool = False
     features: set[str] = field(default_factory=set)
     real_pages: set[str] = field(default_factory=set)  # HTML pages a good crawl should visit
+    html_plans: dict[str, str] = field(default_factory=dict)  # path -> title: plans published as web pages
 
     def lookup(self, path: str) -> Resource | None:
         if path in self.resources:
@@ -399,3 +400,49 @@ def build_library(kommuner: list[tuple[str, str, str]], seed: int = 7) -> tuple[
     )
     site.resources["/om"] = page("Om biblioteket", "<p>Biblioteket.</p>")
     return site, truth
+
+
+HTML_PLAN_CHAPTERS = [
+    ("1-innledning", "1 Innledning", "Planen beskriver kommunens boligsosiale arbeid for perioden 2025–2029."),
+    ("2-boligbehov", "2 Boligbehov", "Det er mangel på utleieboliger, og ventelisten for kommunal bolig vokser."),
+    ("3-tiltak", "3 Tiltak", "Kommunen skal etablere leie-til-eie i samarbeid med Husbanken og boligbyggelaget."),
+    ("4-oppfolging", "4 Oppfølging", "Planen rulleres hvert fjerde år og følges opp i økonomiplanen."),
+]
+
+
+def build_html_plan_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
+    """Plans published as web pages, the way kommuner increasingly do: one as a long article behind an
+    ACOS-style «slug.id.aspx» URL, one as a contents page with a page per chapter; and a long news article
+    that is not a plan. Ground truth in `html_plans` (path → title)."""
+    (n1, k1), (n2, k2) = kommuner[:2]
+    rng = random.Random(11)
+    from .texts import NB_PLAN_SENTENCES
+
+    article = Site(key="html-article", kommune_nummer=n1, kommune_navn=k1, shape="html-article", language="nb")
+    body = "".join(f"<p>{html.escape(' '.join(rng.sample(NB_PLAN_SENTENCES, 3)))}</p>" for _ in range(24))
+    plan_path = "/tjenester/bolig/boligplan-2024-2028.12345.aspx"
+    article.resources["/"] = page(f"{k1} kommune", links([("/tjenester/bolig", "Bolig og eiendom")]))
+    article.resources["/tjenester/bolig"] = page(
+        "Bolig og eiendom",
+        links([(plan_path, "Boligplan 2024–2028"), ("/nyheter/ny-barnehage.777.aspx", "Ny barnehage i sentrum")]),
+    )
+    article.resources[plan_path] = page("Boligplan 2024–2028", f"<p>Vedtatt i kommunestyret 12.03.2024.</p>{body}")
+    news = "".join(f"<p>Barnehagen får {i} nye avdelinger, og uteområdet blir større enn før.</p>" for i in range(60))
+    article.resources["/nyheter/ny-barnehage.777.aspx"] = page("Ny barnehage i sentrum", news)
+    article.html_plans[plan_path] = "Boligplan 2024–2028"
+
+    chapters = Site(key="html-chapters", kommune_nummer=n2, kommune_navn=k2, shape="html-chapters", language="nb")
+    toc = "/planer/boligsosial-handlingsplan"
+    chapters.resources["/"] = page(f"{k2} kommune", links([("/planer", "Planer og strategier")]))
+    chapters.resources["/planer"] = page("Planer og strategier", links([(toc, "Boligsosial handlingsplan 2025–2029")]))
+    chapters.resources[toc] = page(
+        "Boligsosial handlingsplan 2025–2029",
+        "<p>Innhold:</p>" + links([(f"{toc}/{slug}", heading) for slug, heading, _ in HTML_PLAN_CHAPTERS]),
+    )
+    for slug, heading, sentence in HTML_PLAN_CHAPTERS:
+        filler = " ".join(rng.sample(NB_PLAN_SENTENCES, 4))
+        chapters.resources[f"{toc}/{slug}"] = page(
+            heading, f"<p>{html.escape(sentence)}</p><p>{html.escape(filler)}</p>"
+        )
+    chapters.html_plans[toc] = "Boligsosial handlingsplan 2025–2029"
+    return [article, chapters]

@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from boligarkiv.formats import DOC_MIMES, looks_like_document_type, sniff
 from boligarkiv.seeds import Seed
-from crawler import scoring
+from crawler import htmlplans, scoring
 from crawler.items import request_item, response_item
 from crawler.scope import may_enter, netloc
 from crawler.state import KommuneState
@@ -205,6 +205,9 @@ class KommuneSpider(scrapy.Spider):
             return
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
         kind = sniff(response.body, ctype)
+        if meta["kind"] == "chapter":
+            yield from self.chapter(response, state, kind == "html")
+            return
         if kind in ("pdf", "docx", "doc", "odt"):
             if meta["kind"] == "page" and meta.get("score", 0) < scoring.DOC_THRESHOLD and not meta.get("start"):
                 state.skipped_documents += 1
@@ -243,13 +246,33 @@ class KommuneSpider(scrapy.Spider):
         title = " ".join(response.css("title::text, h1::text").getall())
         page_score = scoring.text_score(title)
         yield self.record(response, "page", title=title.strip()[:300])
-        if scoring.text_score(title) >= scoring.STRONG_SCORE + scoring.PLANISH_SCORE and len(response.body) > 20_000:
-            # A plan published as a web page rather than a file.
-            state.documents_found += 1
-            # Keep the charset the response was read with (HTTP header, BOM or <meta>): the bytes alone do not
-            # say that «B\xe6rum» is windows-1252.
-            charset = getattr(response, "encoding", None) or "utf-8"
-            yield self.record(response, "document", body=response.body, mime=f"text/html; charset={charset}")
+        if htmlplans.is_planish(title):
+            # A plan published as web pages rather than a file: in chapters behind a contents page, or as one
+            # long article.
+            chapters = htmlplans.chapter_links(response.selector, response.url, state.in_site)
+            if chapters and response.url not in state.bundles:
+                h1 = " ".join(response.css("h1 ::text").getall()).strip() or title.strip()
+                state.bundles[response.url] = htmlplans.Bundle(
+                    response.url, h1[:300], htmlplans.main_html(response.selector), len(chapters)
+                )
+                for i, url in enumerate(chapters):
+                    yield self.make(
+                        url,
+                        state.seed.nummer,
+                        kind="chapter",
+                        depth=depth + 1,
+                        score=page_score + 5,
+                        anchor=title.strip(),
+                        referrer=response.url,
+                        chapter_of=response.url,
+                        chapter_index=i,
+                    )
+            elif not chapters and htmlplans.main_text_length(response.selector) >= htmlplans.MIN_ARTICLE_CHARS:
+                state.documents_found += 1
+                # Keep the charset the response was read with (HTTP header, BOM or <meta>): the bytes alone do
+                # not say that «B\xe6rum» is windows-1252.
+                charset = getattr(response, "encoding", None) or "utf-8"
+                yield self.record(response, "document", body=response.body, mime=f"text/html; charset={charset}")
         if depth >= self.max_depth + 1:
             return
         seen: set[str] = set()
@@ -264,6 +287,35 @@ class KommuneSpider(scrapy.Spider):
             anchor = " ".join(" ".join(a.css("::text").getall()).split())
             score = scoring.link_score(url, anchor, page_score)
             yield from self.follow(url, anchor, state, depth=depth + 1, score=score, referrer=response.url)
+
+    def chapter(self, response: Response, state: KommuneState, is_html: bool) -> Iterator[Any]:
+        meta = response.meta
+        bundle = state.bundles.get(meta["chapter_of"])
+        if bundle is None:
+            return
+        if is_html:
+            state.pages_seen += 1
+            yield self.record(response, "page", title=" ".join(response.css("title::text").getall()).strip()[:300])
+            bundle.parts[meta["chapter_index"]] = (response.url, htmlplans.main_html(response.selector))
+        else:
+            bundle.failed.add(meta["chapter_index"])
+        yield from self.finish_bundle(state, bundle)
+
+    def finish_bundle(self, state: KommuneState, bundle: htmlplans.Bundle) -> Iterator[Any]:
+        """When every chapter has arrived or failed: the plan as one document, at its contents page's URL."""
+        if not bundle.complete or bundle.toc_url not in state.bundles:
+            return
+        del state.bundles[bundle.toc_url]
+        if not bundle.parts:
+            return
+        state.documents_found += 1
+        yield {
+            **request_item(scrapy.Request(bundle.toc_url), "document", state.seed.nummer),
+            "status": 200,
+            "body": bundle.body(),
+            "mime": htmlplans.BUNDLE_MIME,
+            "anchor": bundle.title,
+        }
 
     def follow(
         self, url: str, anchor: str, state: KommuneState, *, depth: int, score: float, referrer: str
@@ -305,6 +357,10 @@ class KommuneSpider(scrapy.Spider):
         if state is None:
             return
         exc = failure.value
+        if meta.get("kind") == "chapter" and meta.get("chapter_of") in state.bundles:
+            bundle = state.bundles[meta["chapter_of"]]
+            bundle.failed.add(meta["chapter_index"])
+            yield from self.finish_bundle(state, bundle)
         if isinstance(exc, IgnoreRequest) and not isinstance(exc, HttpError):
             message = str(exc)
             if "robots.txt" in message:
