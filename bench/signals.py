@@ -7,7 +7,7 @@ by an inner cross-validation — on the other four folds only, then scores the h
 
 Compared, per signal (passage level: a signal is found when the passage has a non-negated hit):
   (a) keyword baseline: one regular expression per signal, written once and never tuned;
-  (b) the lexicon alone (nlp/signals.yaml);
+  (b) the lexicon alone (boligarkiv/data/signals.yaml);
   (c) the detector (lexicon + trained model, rules chosen on the training folds).
 Also: passages where a signal appears only negated and are recognised as such, document kind accuracy and
 is_housing_plan precision/recall (held out the same way), and analysis throughput in tokens/s per core.
@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from boligarkiv.lexicon import load_lexicon
 from nlp.analysis import analyse_pages
 from nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus
 from nlp.doc_kind import DocKindModel, train_doc_kind
-from nlp.lexicon import load_lexicon
 from nlp.signal_model import load_signal_model
 from nlp.train import parse_passages, train_parsed
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from boligarkiv.db import Archive
 from boligarkiv.models import ChangeEvent, Document, SignalHit
-from nlp.stage import PLAN_TYPES
+from boligarkiv.vocabulary import PLAN_TYPES
 
 
 def _signals(session: object, sha: str) -> set[str]:

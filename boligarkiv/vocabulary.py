@@ -27,3 +27,6 @@ MONTHS = (
     "november",
     "desember",
 )
+
+# Document types that are plans: their period decides whether a kommune has a current plan.
+PLAN_TYPES = frozenset({"boligsosial_handlingsplan", "boligplan", "kommuneplan_samfunnsdel", "temaplan"})

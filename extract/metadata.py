@@ -11,105 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from boligarkiv.language import detect_language
 from boligarkiv.vocabulary import MONTHS as MONTH_NAMES
-
-NB_MARKERS = {
-    "ikke",
-    "jeg",
-    "hva",
-    "hvor",
-    "hvordan",
-    "hvilke",
-    "hvis",
-    "noen",
-    "mye",
-    "bolig",
-    "boliger",
-    "boligene",
-    "bostøtte",
-    "eller",
-    "også",
-    "mellom",
-    "skal",
-    "blir",
-    "kommunens",
-    "vanskeligstilte",
-    "fra",
-    "etter",
-    "mer",
-    "enn",
-    "seg",
-    "deres",
-    "vil",
-    "kunne",
-    "være",
-    "ble",
-    "de",
-    "dem",
-    "av",
-    "leie",
-    "eie",
-    "samarbeid",
-    "gjennom",
-    "hjem",
-    "egen",
-    "egne",
-    "tilskudd",
-    "boligmarkedet",
-}
-NN_MARKERS = {
-    "ikkje",
-    "eg",
-    "kva",
-    "kvar",
-    "korleis",
-    "dersom",
-    "nokre",
-    "mykje",
-    "bustad",
-    "bustader",
-    "bustadene",
-    "bustøtte",
-    "eller",
-    "òg",
-    "mellom",
-    "skal",
-    "blir",
-    "kommunen",
-    "vanskelegstilte",
-    "frå",
-    "etter",
-    "meir",
-    "enn",
-    "seg",
-    "deira",
-    "vil",
-    "kunne",
-    "vere",
-    "vart",
-    "dei",
-    "av",
-    "leige",
-    "eige",
-    "saman",
-    "gjennom",
-    "heim",
-    "eigen",
-    "eigne",
-    "tilskot",
-    "bustadmarknaden",
-    "ein",
-    "eit",
-    "berre",
-    "fleire",
-    "nytte",
-    "utleigebustader",
-    "planar",
-    "strategiar",
-}
-ONLY_NB = NB_MARKERS - NN_MARKERS
-ONLY_NN = NN_MARKERS - NB_MARKERS
-WORD = re.compile(r"[a-zæøåéèòôü]+", re.I)
 
 DOC_TYPES = [
     ("boligsosial_handlingsplan", re.compile(r"\b(boligsosial|bustadsosial)e?\s+(handlingsplan|plan|strategi)", re.I)),
@@ -165,16 +68,6 @@ class Metadata:
     period_end: int | None = None
     adopted_date: date | None = None
     adopted_by: str | None = None
-
-
-def detect_language(text: str) -> tuple[str, dict[str, int]]:
-    nb = nn = 0
-    for w in WORD.findall(text.casefold()):
-        if w in ONLY_NB:
-            nb += 1
-        elif w in ONLY_NN:
-            nn += 1
-    return ("nn" if nn > nb else "nb"), {"nb": nb, "nn": nn}
 
 
 # Titles that authoring tools write by themselves: they name the software or a template, not the plan.

@@ -18,10 +18,10 @@ from boligarkiv.blobs import BlobNotFoundError, CorruptBlobError
 from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.models import Document, Page, utcnow
 from boligarkiv.vocabulary import CORRUPT_BLOB
+from boligarkiv.workers import Job, run_pool
 from extract.clean import clean_pages
 from extract.formats import extract_pages
 from extract.metadata import extract_metadata
-from extract.worker import Job, run_pool
 
 EXTRACT_VERSION = "extract-2"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.attribution import KommuneMatcher, KommuneRef
+from boligarkiv.kommunenavn import KommuneMatcher, KommuneRef
 
 DEFAULT_URL = (
     "https://www.regjeringen.no/no/tema/kommuner-og-regioner/kommuneokonomi/robek-2/"

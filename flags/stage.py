@@ -16,8 +16,8 @@ import httpx
 from sqlalchemy import select, update
 
 from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.kommunenavn import KommuneMatcher, KommuneRef
 from boligarkiv.models import Flag, HttpCache, Kommune, utcnow
-from crawler.attribution import KommuneMatcher, KommuneRef
 from flags import robek
 from flags.indicators import CONFIG, Indicator, IndicatorConfigError, load_indicators, measure, series_by_region
 from flags.resolve import NoCurrentTable, choose_table, resolve

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from boligarkiv.lemmas import Lemmatizer
+from boligarkiv.lexicon import load_lexicon
 from index.query import Phrase, Prefix, Query, Word
 from index.records import WORD_RE, PageHit
-from nlp.lemmatize import Lemmatizer
-from nlp.lexicon import load_lexicon
 
 SNIPPET_WORDS = 32
 

@@ -16,9 +16,9 @@ from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from boligarkiv.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
 from nlp.entities import EntityHit, find_entities
 from nlp.features import sentence_features, word_features
-from nlp.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
 from nlp.pipeline import get_pipeline, pipeline_name
 from nlp.rules import LEVELS, is_negated, sentence_commitment
 from nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
@@ -317,7 +317,7 @@ def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | bool 
 
 def analyse_text(text: str, lang: str | None = None) -> Analysis:
     if lang is None:
-        from extract.metadata import detect_language
+        from boligarkiv.language import detect_language
 
         lang = detect_language(text)[0]
     return analyse_pages([text], lang)

@@ -1,7 +1,7 @@
 """One entry point for the spaCy pipeline: nb_core_news_sm when installed, an offline pipeline otherwise.
 
 Offline: spaCy's Norwegian tokenizer, our sentence splitter (punctuation and layout, nlp/sentences.py),
-our lemmatiser (nlp/lemmatize.py) and the
+our lemmatiser (boligarkiv/lemmas.py) and the
 signal Matcher. Nynorsk gets its own pipeline whose lemmatiser uses the Nynorsk dictionary; the Bokmål
 model, when installed, is used for Bokmål only.
 """
@@ -17,8 +17,8 @@ from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from nlp.lemmatize import Lemmatizer
-from nlp.lexicon import load_lexicon, slot_tests
+from boligarkiv.lemmas import Lemmatizer
+from boligarkiv.lexicon import load_lexicon, slot_tests
 from nlp.sentences import layout_sentences  # noqa: F401  (registers the component)
 
 MODEL = "nb_core_news_sm"

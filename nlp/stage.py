@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 
 from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.lexicon import load_lexicon
 from boligarkiv.models import Document, Entity, Page, Score, SignalHit, utcnow
-from extract.worker import Job, run_pool
+from boligarkiv.vocabulary import PLAN_TYPES
+from boligarkiv.workers import Job, run_pool
 from nlp.analysis import analyse_pages, analysis_version
 from nlp.doc_kind import load_doc_kind_model
-from nlp.lexicon import load_lexicon
 
-PLAN_TYPES = {"boligsosial_handlingsplan", "boligplan", "kommuneplan_samfunnsdel", "temaplan"}
 EXPIRED_FACTOR = 0.5
 OTHER_FACTOR = 0.25
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from boligarkiv.lexicon import load_lexicon
 from nlp.corpus import Passage, default_corpus_dir, group_folds, load_dev_corpus
 from nlp.features import sentence_features
-from nlp.lexicon import load_lexicon
 from nlp.signal_model import MODEL_PATH, MODES, SignalModel
 
 C = 1.0

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from boligarkiv.db import Archive
+from boligarkiv.lexicon import load_lexicon
 from boligarkiv.models import Coverage, Document, Entity, Fetch, Flag, Kommune, Score, SignalHit
+from boligarkiv.vocabulary import PLAN_TYPES
 from extract.metadata import LABELS
-from nlp.lexicon import load_lexicon
-from nlp.stage import PLAN_TYPES
 
 DOC_TYPE_LABELS: dict[str | None, str] = {**LABELS, None: "Ikke klassifisert"}
 COMMITMENT_LABELS = {

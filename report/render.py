@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from nlp.lexicon import load_lexicon
+from boligarkiv.lexicon import load_lexicon
 from report.data import DOC_TYPE_LABELS, FLAG_LABELS, NEED_LABELS, OPPORTUNITY_WEIGHTS
 from report.map import render_map
 

@@ -6,9 +6,9 @@ import zipfile
 from scrapy import Request
 
 from boligarkiv.formats import sniff
+from boligarkiv.kommunenavn import KommuneMatcher, KommuneRef
 from boligarkiv.seeds import Seed
 from crawler import scoring
-from crawler.attribution import KommuneMatcher, KommuneRef
 from crawler.scope import is_private_host, may_enter, netloc
 from crawler.state import KommuneState
 

@@ -14,12 +14,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from boligarkiv.db import Archive
+from boligarkiv.language import detect_language
 from boligarkiv.models import Document, Page
+from boligarkiv.workers import Job, run_pool
 from extract.clean import clean_pages, dehyphenate
 from extract.formats import ExtractError, extract_pages
-from extract.metadata import detect_language, extract_metadata
+from extract.metadata import extract_metadata
 from extract.stage import EXTRACT_VERSION, extract_one, run_extract
-from extract.worker import Job, run_pool
 
 NB_TEXT = [
     "Boligsosial handlingsplan 2021–2025 for Fauske kommune",
@@ -463,7 +464,7 @@ def test_windows_1252_html_is_not_garbled(mime: str, declaration: str) -> None:
 
 def test_one_error_vocabulary_without_repeated_prefixes() -> None:
     from boligarkiv.vocabulary import ERROR_KINDS
-    from extract.worker import error_text
+    from boligarkiv.workers import error_text
 
     assert error_text(ExtractError("corrupt", "not a readable DOCX")) == "corrupt: not a readable DOCX"
     assert error_text(AttributeError("'NoneType' object has no attribute 'x'")).startswith("corrupt: AttributeError")

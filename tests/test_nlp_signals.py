@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from boligarkiv.lexicon import load_lexicon
 from nlp.analysis import analyse_pages, analyse_text
-from nlp.lexicon import load_lexicon
 
 DATA = Path(__file__).parent / "data" / "signal_sentences.tsv"
 REQUIRED_IDS = {

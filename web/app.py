@@ -23,9 +23,9 @@ from boligarkiv import __version__
 from boligarkiv.db import Archive, open_archive
 from boligarkiv.models import Base, ChangeEvent, Document, Fetch, Kommune, Page, Run, SavedSearch, SignalHit
 from boligarkiv.settings import Settings
+from boligarkiv.vocabulary import PLAN_TYPES
 from index.query import QuerySyntaxError, SearchUnavailable, parse_query
 from index.stage import get_backend
-from nlp.stage import PLAN_TYPES
 from report import data as report_data
 from report import render
 from report.data import DOC_TYPE_LABELS

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from twisted.python.failure import Failure
 
 from boligarkiv.formats import DOC_MIMES, sniff
+from boligarkiv.kommunenavn import KommuneMatcher, KommuneRef
 from boligarkiv.models import Kommune
 from crawler import scoring
-from crawler.attribution import KommuneMatcher, KommuneRef
 from crawler.items import request_item, response_item
 from crawler.scope import netloc
 

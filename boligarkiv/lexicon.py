@@ -1,4 +1,4 @@
-"""Load the signal lexicon (nlp/signals.yaml) and compile it into spaCy Matcher patterns.
+"""Load the signal lexicon (boligarkiv/data/signals.yaml) and compile it into spaCy Matcher patterns.
 
 The lexicon's SHA-256 is the analysis version, so editing a pattern makes every earlier analysis stale.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-LEXICON = Path(__file__).resolve().parent / "signals.yaml"
+LEXICON = Path(__file__).resolve().parent / "data" / "signals.yaml"
 HYPHENS = ["-", "–", "—", "‐"]
 
 

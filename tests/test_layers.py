@@ -1,0 +1,29 @@
+"""The floors hold: no stage imports another, the core imports nothing above it (tools/layers.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools import layers
+
+
+def test_the_repository_keeps_its_floors() -> None:
+    assert layers.violations() == []
+
+
+def test_the_check_catches_a_stage_importing_a_stage_and_the_core_reaching_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "crawler").mkdir()
+    (tmp_path / "crawler" / "spider.py").write_text("from extract.formats import html_pages\n", encoding="utf-8")
+    (tmp_path / "boligarkiv").mkdir()
+    (tmp_path / "boligarkiv" / "models.py").write_text("import nlp.analysis\n", encoding="utf-8")
+    (tmp_path / "boligarkiv" / "cli.py").write_text("import nlp.analysis\nimport web.app\n", encoding="utf-8")
+    monkeypatch.setattr(layers, "ROOT", tmp_path)
+    found = layers.violations()
+    assert any("crawler/spider.py:1: stage crawler imports extract.formats" in v for v in found)
+    assert any("boligarkiv/models.py:1: the core imports nlp.analysis" in v for v in found)
+    assert not any("cli.py" in v for v in found)  # the application floor may import anything
+    assert len(found) == 2

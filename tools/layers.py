@@ -1,0 +1,84 @@
+"""The house in floors, checked: `python -m tools.layers` exits 1 and names every import that breaks the rule.
+
+- core (ground floor): `boligarkiv` — models, database, blobs, settings, seeds, vocabulary, formats, kommune
+  names, lexicon, lemmas, language, workers, run lock, change events — imports nothing above it;
+- stages (side by side): `crawler`, `extract`, `nlp`, `flags`, `index` — each imports only the core;
+- application (top floor): `boligarkiv.cli`, `boligarkiv.pipeline`, `boligarkiv.scheduler`, `boligarkiv.testweb`,
+  `report`, `web`, `bench`, `tools` — may import anything below.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("crawler", "extract", "nlp", "flags", "index")
+APPLICATION_IN_CORE = ("boligarkiv.cli", "boligarkiv.pipeline", "boligarkiv.scheduler", "boligarkiv.testweb")
+APPLICATION = ("report", "web", "bench", "tools")
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def floor(module: str) -> str | None:
+    top = module.split(".")[0]
+    if module.startswith(APPLICATION_IN_CORE) or top in APPLICATION:
+        return "application"
+    if top in STAGES:
+        return top  # each stage is its own room
+    if top == "boligarkiv":
+        return "core"
+    return None  # third-party or standard library
+
+
+def imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.lineno, node.module))
+    return out
+
+
+def violations() -> list[str]:
+    found = []
+    for folder in ("boligarkiv", *STAGES, *APPLICATION):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            src = module_name(path)
+            src_floor = floor(src)
+            if src_floor in (None, "application"):
+                continue
+            for line, target in imports(path):
+                dst_floor = floor(target)
+                if dst_floor is None or dst_floor == src_floor or dst_floor == "core":
+                    continue
+                rule = "the core imports" if src_floor == "core" else f"stage {src_floor} imports"
+                found.append(f"{path.relative_to(ROOT)}:{line}: {rule} {target} ({dst_floor})")
+    return found
+
+
+def main() -> int:
+    found = violations()
+    for v in found:
+        print(v)
+    print(
+        f"{len(found)} import(s) across floors"
+        if found
+        else "floors ok: no stage imports another, the core imports nothing above"
+    )
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
