@@ -10,6 +10,7 @@ and plan vocabulary is full of them.
 from __future__ import annotations
 
 import gzip
+import re
 from functools import cache
 from pathlib import Path
 
@@ -84,3 +85,21 @@ class Lemmatizer:
             if idx > 1 and lower[idx + len(head) :] in INFLECTIONS:
                 return lower[: idx + len(head)]
         return None
+
+
+# The words of a text as the search index sees them (letters, digits, Norwegian letters).
+WORD_RE = re.compile(r"[\wæøåÆØÅéüäö]+", re.UNICODE)
+
+
+@cache
+def lemmatizer(lang: str) -> Lemmatizer:
+    """The lemmatiser for nb or nn with the lexicon's compound heads (one per process)."""
+    from boligarkiv.lexicon import load_lexicon
+
+    return Lemmatizer(lang if lang in ("nb", "nn") else "nb", load_lexicon().heads)
+
+
+def lemma_text(text: str, lang: str | None) -> str:
+    """A page as its lemmas, space-separated: written by the analyse stage, read by the search index."""
+    lem = lemmatizer(lang if lang in ("nb", "nn") else "nb")
+    return " ".join(lem.lemma(w) for w in WORD_RE.findall(text))

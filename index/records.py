@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -104,6 +103,3 @@ class SearchBackend(Protocol):
     def search(self, query: Query, *, limit: int = 10, offset: int = 0, pages_per_doc: int = 3) -> SearchResult: ...
 
     def count_pages(self) -> int: ...
-
-
-WORD_RE = re.compile(r"[\wæøåÆØÅéüäö]+", re.UNICODE)

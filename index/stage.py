@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.lemmas import lemma_text
 from boligarkiv.models import Document, Fetch, Flag, Kommune, Page, SignalHit, utcnow
 from index.records import PageRecord, SearchBackend
-from index.textmatch import lemma_text
 
 INDEX_VERSION = "index-1"
 
@@ -64,14 +64,15 @@ def page_records(archive: Archive, doc: Document, kommune: Kommune | None, flags
         year_end = doc.period_end or year_start
         records = []
         for p in pages:
-            if p.lemmas is None:
-                p.lemmas = lemma_text(p.text, doc.language)
+            # The analyse stage writes page.lemmas; a page it has not reached is lemmatised here for the
+            # record only (the index never writes to the archive's pages).
+            lemmas = p.lemmas if p.lemmas is not None else lemma_text(p.text, doc.language)
             records.append(
                 PageRecord(
                     sha256=doc.sha256,
                     page=p.number,
                     text=p.text,
-                    lemmas=p.lemmas,
+                    lemmas=lemmas,
                     kommune_nummer=doc.kommune_nummer,
                     kommune_navn=kommune.navn if kommune else None,
                     fylke=kommune.fylke if kommune else None,

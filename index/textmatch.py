@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from boligarkiv.lemmas import Lemmatizer
-from boligarkiv.lexicon import load_lexicon
+from boligarkiv.lemmas import WORD_RE, lemmatizer
 from index.query import Phrase, Prefix, Query, Word
-from index.records import WORD_RE, PageHit
+from index.records import PageHit
 
 SNIPPET_WORDS = 32
-
-
-@cache
-def lemmatizer(lang: str) -> Lemmatizer:
-    return Lemmatizer(lang, load_lexicon().heads)
 
 
 def lemmas_of(word: str) -> set[str]:
     """The word's lemma in Bokmål and in Nynorsk (the query does not say which it is written in)."""
     return {lemmatizer("nb").lemma(word), lemmatizer("nn").lemma(word)}
-
-
-def lemma_text(text: str, lang: str | None) -> str:
-    lem = lemmatizer(lang if lang in ("nb", "nn") else "nb")
-    return " ".join(lem.lemma(w) for w in WORD_RE.findall(text))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 
 from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.lemmas import lemma_text
 from boligarkiv.lexicon import load_lexicon
 from boligarkiv.models import Document, Entity, Page, Score, SignalHit, utcnow
 from boligarkiv.vocabulary import PLAN_TYPES
@@ -35,6 +36,7 @@ def _analyse_job(job: Job) -> dict[str, Any]:
     kind_model = load_doc_kind_model()
     kind = kind_model.predict(title or "", pages[0] if pages else "") if kind_model else (None, None)
     return {
+        "lemmas": [lemma_text(p, job.mime) for p in pages],
         "doc_kind": kind,
         "hits": result.hits,
         "entities": result.entities,
@@ -98,6 +100,13 @@ def run_analyse(
             else:
                 r = outcome.result
                 doc.doc_kind, doc.is_housing_plan = r["doc_kind"]
+                # The analyse stage owns page.lemmas; the index stage only reads them.
+                for page_row, lemmas in zip(
+                    session.scalars(select(Page).where(Page.document_sha256 == outcome.key).order_by(Page.number)),
+                    r["lemmas"],
+                    strict=False,
+                ):
+                    page_row.lemmas = lemmas
                 session.add_all(
                     SignalHit(
                         document_sha256=outcome.key,

@@ -290,3 +290,16 @@ def test_rebuild_that_dies_half_way_is_finished_by_the_next_index(archive: Archi
     again = run_index(archive)  # not --rebuild: the archive remembers what the rebuild had not reached
     assert again["documents"] == 2 and again["total_pages"] == 9
     assert {q: shas(FtsBackend(archive.engine).search(parse_query(q))) for q in reference} == reference
+
+
+def test_lemmas_are_written_by_analyse_and_only_read_by_index(archive: Archive) -> None:
+    from sqlalchemy import select, update
+
+    build_archive(archive)  # extracted and analysed
+    with archive.session() as s:
+        assert all(p.lemmas for p in s.scalars(select(Page)))  # the analyse stage wrote them
+        s.execute(update(Page).values(lemmas=None))  # as if analyse had not reached these pages yet
+    run_index(archive, backend=FtsBackend(archive.engine, write=True))
+    with archive.session() as s:
+        assert all(p.lemmas is None for p in s.scalars(select(Page)))  # the index stage never writes them
+    assert shas(FtsBackend(archive.engine).search(parse_query("utleigebustad"))) == ["2"]  # lemmatised for the record
