@@ -77,26 +77,58 @@ def main_text_length(sel: Selector) -> int:
 
 def chapter_links(sel: Selector, page_url: str, in_site: object) -> list[str]:
     """Links from a plan's contents page to its chapters, in document order: same-site pages below the
-    contents page's path, or whose anchor reads like a chapter heading («2 Boligbehov», «Tiltak»)."""
+    contents page's path (at least two), or — on a page that is mostly links — at least three whose anchors
+    read like chapter headings («2 Boligbehov», «Tiltak»). A chapter page linking its siblings is not a
+    contents page: its siblings are not below it, and its own text is long."""
     scope = sel.css("main, article, [role=main]") or sel.css("body")
     if not scope:
         return []
     base = urlsplit(page_url).path.rstrip("/")
-    out: list[str] = []
+    below: list[str] = []
+    headed: list[str] = []
     for a in scope[0].css("a[href]"):
         href = (a.attrib.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue
         url = urljoin(page_url, href).split("#")[0]
-        if url == page_url or url in out or scoring.looks_like_document(url):
+        if url == page_url or url in below or url in headed or scoring.looks_like_document(url):
             continue
         if not in_site(url):  # type: ignore[operator]
             continue
         anchor = " ".join(" ".join(a.css("::text").getall()).split())
-        path = urlsplit(url).path
-        below = bool(base) and path.startswith(base + "/")
-        if below or CHAPTER_ANCHOR.search(anchor):
-            out.append(url)
-        if len(out) >= MAX_CHAPTERS:
-            break
-    return out if len(out) >= 2 else []
+        if base and urlsplit(url).path.startswith(base + "/"):
+            below.append(url)
+        elif CHAPTER_ANCHOR.search(anchor):
+            headed.append(url)
+    if len(below) >= 2:
+        return below[:MAX_CHAPTERS]
+    if len(headed) >= 3 and main_text_length(sel) < MIN_ARTICLE_CHARS // 2:
+        return headed[:MAX_CHAPTERS]
+    return []
+
+
+SITE_SUFFIX = re.compile(r"\b(?:kommune|kommunen|herad|fylkeskommune)\b", re.IGNORECASE)
+
+
+def chapter_title(title: str, h1: str) -> bool:
+    """«Temaplan for boligutvikling 2023–2033 – Faktagrunnlag», or a plan-named title over a heading that is
+    not: a chapter of a plan, whose contents page is the one to archive («Plan – Bergen kommune» is not)."""
+    for text in (h1, title):
+        parts = re.split(r"\s+[–—-]\s+", text.strip())
+        if len(parts) >= 2 and is_planish(parts[0]) and not is_planish(parts[1]) and not SITE_SUFFIX.search(parts[1]):
+            return True
+    return bool(h1.strip()) and not is_planish(h1) and is_planish(title) and not SITE_SUFFIX.search(title)
+
+
+def parent_url(url: str) -> str | None:
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if "/" not in path.strip("/"):
+        return None
+    return f"{parts.scheme}://{parts.netloc}{path.rsplit('/', 1)[0]}/"
+
+
+def inside_known_plan(url: str, contents_pages: set[str]) -> bool:
+    """A page below a plan's contents page is one of its chapters, not a plan of its own."""
+    path = urlsplit(url).path.rstrip("/")
+    return any(path.startswith(p + "/") for p in contents_pages)

@@ -31,6 +31,8 @@ STRONG = (
     "samfunnsdel",
     "boligpolitikk",
     "bustadpolitikk",
+    "boligutvikling",  # «Temaplan for boligutvikling» (Drammen) is a housing plan by another name
+    "bustadutvikling",
 )
 PLANISH = (
     "handlingsplan",

@@ -41,6 +41,7 @@ class KommuneState:
     in_flight: int = 0
     # HTML plans published in chapters: table-of-contents URL → the plan being assembled.
     bundles: dict[str, Any] = field(default_factory=dict)
+    plan_paths: set[str] = field(default_factory=set)  # paths of plans' contents pages seen so far
 
     @classmethod
     def from_seed(cls, seed: Seed) -> KommuneState:

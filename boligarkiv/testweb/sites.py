@@ -445,4 +445,24 @@ def build_html_plan_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
             heading, f"<p>{html.escape(sentence)}</p><p>{html.escape(filler)}</p>"
         )
     chapters.html_plans[toc] = "Boligsosial handlingsplan 2025–2029"
-    return [article, chapters]
+
+    # Drammen's shape: a «Temaplan for boligutvikling» whose chapter pages are long, carry the plan's name in
+    # their titles and link each other; one of them is also linked from the home page.
+    n3, k3 = kommuner[2] if len(kommuner) > 2 else ("3301", "Drammen")
+    temaplan = Site(key="html-temaplan", kommune_nummer=n3, kommune_navn=k3, shape="html-temaplan", language="nb")
+    base = "/politikk-samfunn/planer/temaplan-for-boligutvikling-2023--2033"
+    name = "Temaplan for boligutvikling 2023–2033"
+    parts = [("faktagrunnlag", "Faktagrunnlag"), ("sammendrag", "Sammendrag"), ("bakgrunn", "Bakgrunn og føringer")]
+    temaplan.resources["/"] = page(
+        f"{k3} kommune", links([("/politikk-samfunn/planer", "Planer"), (f"{base}/faktagrunnlag", "Faktagrunnlag")])
+    )
+    temaplan.resources["/politikk-samfunn/planer"] = page("Planer", links([(f"{base}/", name)]))
+    temaplan.resources[f"{base}/"] = page(
+        name, "<p>Planen består av disse delene:</p>" + links([(f"{base}/{slug}", label) for slug, label in parts])
+    )
+    for slug, label in parts:
+        text = "".join(f"<p>{html.escape(' '.join(rng.sample(NB_PLAN_SENTENCES, 3)))}</p>" for _ in range(20))
+        siblings = links([(f"{base}/{s2}", l2) for s2, l2 in parts if s2 != slug])
+        temaplan.resources[f"{base}/{slug}"] = page(f"{name} – {label}", text + siblings)
+    temaplan.html_plans[f"{base}/"] = name
+    return [article, chapters, temaplan]

@@ -246,14 +246,22 @@ class KommuneSpider(scrapy.Spider):
         title = " ".join(response.css("title::text, h1::text").getall())
         page_score = scoring.text_score(title)
         yield self.record(response, "page", title=title.strip()[:300])
-        if htmlplans.is_planish(title):
+        h1 = " ".join(" ".join(response.css("h1 ::text").getall()).split())
+        if htmlplans.is_planish(title) and not htmlplans.inside_known_plan(response.url, state.plan_paths):
             # A plan published as web pages rather than a file: in chapters behind a contents page, or as one
-            # long article.
+            # long article. A chapter reached first sends the walk to its contents page instead.
             chapters = htmlplans.chapter_links(response.selector, response.url, state.in_site)
+            parent = htmlplans.parent_url(response.url)
+            if not chapters and parent and htmlplans.chapter_title(" ".join(title.split()), h1):
+                yield from self.follow(
+                    parent, title.strip(), state, depth=max(0, depth - 1), score=page_score + 5, referrer=response.url
+                )
+                chapters = []
+                parent = "chapter"
             if chapters and response.url not in state.bundles:
-                h1 = " ".join(response.css("h1 ::text").getall()).strip() or title.strip()
+                state.plan_paths.add(urlsplit(response.url).path.rstrip("/"))
                 state.bundles[response.url] = htmlplans.Bundle(
-                    response.url, h1[:300], htmlplans.main_html(response.selector), len(chapters)
+                    response.url, (h1 or title.strip())[:300], htmlplans.main_html(response.selector), len(chapters)
                 )
                 for i, url in enumerate(chapters):
                     yield self.make(
@@ -267,7 +275,11 @@ class KommuneSpider(scrapy.Spider):
                         chapter_of=response.url,
                         chapter_index=i,
                     )
-            elif not chapters and htmlplans.main_text_length(response.selector) >= htmlplans.MIN_ARTICLE_CHARS:
+            elif (
+                parent != "chapter"
+                and not chapters
+                and htmlplans.main_text_length(response.selector) >= htmlplans.MIN_ARTICLE_CHARS
+            ):
                 state.documents_found += 1
                 # Keep the charset the response was read with (HTTP header, BOM or <meta>): the bytes alone do
                 # not say that «B\xe6rum» is windows-1252.
