@@ -81,7 +81,7 @@ class BudgetMiddleware:
         if state is None or request.meta.get("budget_counted"):
             return None
         kind = request.meta.get("kind")
-        if kind in ("page", "chapter"):
+        if kind in ("page", "chapter", "framsikt", "framsikt_text"):
             if state.pages_requested >= spider.max_pages:
                 state.budget_exhausted = True
                 raise IgnoreRequest("page budget exhausted")

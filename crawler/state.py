@@ -42,6 +42,8 @@ class KommuneState:
     # HTML plans published in chapters: table-of-contents URL → the plan being assembled.
     bundles: dict[str, Any] = field(default_factory=dict)
     plan_paths: set[str] = field(default_factory=set)  # paths of plans' contents pages seen so far
+    framsikt: dict[str, Any] = field(default_factory=dict)  # Framsikt plans being assembled, by base URL
+    framsikt_seen: set[str] = field(default_factory=set)
 
     @classmethod
     def from_seed(cls, seed: Seed) -> KommuneState:

@@ -27,7 +27,7 @@ def documents(data: Path) -> dict[str, Document]:
 
 
 def test_article_and_chapters_are_archived_as_plans(tmp_path: Path) -> None:
-    sites = build_html_plan_sites([("4601", "Bergen"), ("1841", "Fauske"), ("3301", "Drammen")])
+    sites = build_html_plan_sites([("4601", "Bergen"), ("1841", "Fauske"), ("3301", "Drammen"), ("3050", "Flesberg")])
     web = TestWeb(sites).start()
     try:
         seeds = web.write_seeds(tmp_path / "seeds.csv")
@@ -41,7 +41,9 @@ def test_article_and_chapters_are_archived_as_plans(tmp_path: Path) -> None:
         assert not any("barnehage" in url for url in docs)  # a long page that is not a plan
         temaplan = web.roots["html-temaplan"] + "/politikk-samfunn/planer/temaplan-for-boligutvikling-2023--2033/"
         assert temaplan in docs and docs[temaplan].mime == BUNDLE_MIME  # chapters never archived on their own
-        assert len(docs) == 3
+        framsikt = web.doc_roots["framsikt"] + "/plan/flesberg/plan-2d141afb-9a2c-4c84-83a3-a620765567d2-86169/"
+        assert framsikt in docs and docs[framsikt].kommune_nummer == "3050"
+        assert len(docs) == 4
 
         archive = open_archive(Settings(data_dir=data))
         assert run_extract(archive, workers=1)["errors"] == 0
@@ -56,6 +58,11 @@ def test_article_and_chapters_are_archived_as_plans(tmp_path: Path) -> None:
             assert len(pages) == 1 + len(HTML_PLAN_CHAPTERS)
             for page_text, (_, _, sentence) in zip(texts[1:], HTML_PLAN_CHAPTERS, strict=True):
                 assert sentence in page_text
+            fr = s.get(Document, docs[framsikt].sha256)
+            assert fr is not None and fr.title == "Boligsosial plan 2024–2028 (Framsikt)"
+            fr_pages = [p.text for p in s.scalars(select(Page).where(Page.document_sha256 == fr.sha256))]
+            assert len(fr_pages) == 2  # one page per top-level heading
+            assert "leie-til-eie" in fr_pages[1] and "kommunale utleieboliger" in fr_pages[1]
             art = s.get(Document, docs[article_url].sha256)
             assert art is not None and art.doc_type == "boligplan" and art.title == "Boligplan 2024–2028"
         archive.dispose()

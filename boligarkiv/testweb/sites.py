@@ -465,4 +465,33 @@ def build_html_plan_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
         siblings = links([(f"{base}/{s2}", l2) for s2, l2 in parts if s2 != slug])
         temaplan.resources[f"{base}/{slug}"] = page(f"{name} – {label}", text + siblings)
     temaplan.html_plans[f"{base}/"] = name
-    return [article, chapters, temaplan]
+
+    # A plan published through Framsikt on its own host: the kommune links the app; the text sits in static
+    # files beside it (the «whole plan on one page» summary with dataId placeholders, one JSON per block).
+    n4, k4 = kommuner[3] if len(kommuner) > 3 else ("3050", "Flesberg")
+    fr = Site(key="framsikt", kommune_nummer=n4, kommune_navn=k4, shape="framsikt", language="nb")
+    plan = "/plan/flesberg/plan-2d141afb-9a2c-4c84-83a3-a620765567d2-86169/"
+    fr.resources["/"] = page(f"{k4} kommune", links([("/planer", "Planer")]))
+    fr.resources["/planer"] = page("Planer", links([(f"DOCHOST{plan}", "Boligsosial plan 2024–2028 (Framsikt)")]))
+    fr.doc_host_resources[plan] = Resource(b"<!doctype html><html><body><app-root></app-root></body></html>")
+    blocks = {
+        "/blokk-1": "<p>Planen gjelder for 2024–2028 og ble vedtatt i kommunestyret.</p>",
+        "/blokk-2": "<p>Kommunen skal tilby leie-til-eie og bruke startlån aktivt.</p>",
+        "/blokk-3": "<p>Det er behov for flere kommunale utleieboliger for vanskeligstilte.</p>",
+    }
+    summary = (
+        '<div class="row h1">1 Innledning</div><div class="text" dataId="/blokk-1"></div>'
+        '<div class="row h1">2 Tiltak</div><div class="row h2">2.1 Eie</div><div class="text" dataId="/blokk-2"></div>'
+        '<div class="row h2">2.2 Leie</div><div class="text" dataId="/blokk-3"></div>'
+    )
+    fr.doc_host_resources[plan + "content/html/summary/11111111-1111-1111-1111-111111111111/content.html"] = Resource(
+        f"<html><body>{summary}</body></html>".encode()
+    )
+    import json as _json
+
+    for data_id, block in blocks.items():
+        fr.doc_host_resources[f"{plan}content/text{data_id}/description.json"] = Resource(
+            _json.dumps({"description": block}).encode(), content_type="application/json"
+        )
+    fr.html_plans[plan] = "Boligsosial plan 2024–2028"
+    return [article, chapters, temaplan, fr]

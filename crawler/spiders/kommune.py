@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from boligarkiv.formats import DOC_MIMES, looks_like_document_type, sniff
 from boligarkiv.seeds import Seed
-from crawler import htmlplans, scoring
+from crawler import framsikt, htmlplans, scoring
 from crawler.items import request_item, response_item
 from crawler.scope import may_enter, netloc
 from crawler.state import KommuneState
@@ -208,6 +208,9 @@ class KommuneSpider(scrapy.Spider):
         if meta["kind"] == "chapter":
             yield from self.chapter(response, state, kind == "html")
             return
+        if meta["kind"] in ("framsikt", "framsikt_text"):
+            yield from self.framsikt_response(response, state)
+            return
         if kind in ("pdf", "docx", "doc", "odt"):
             if meta["kind"] == "page" and meta.get("score", 0) < scoring.DOC_THRESHOLD and not meta.get("start"):
                 state.skipped_documents += 1
@@ -313,6 +316,55 @@ class KommuneSpider(scrapy.Spider):
             bundle.failed.add(meta["chapter_index"])
         yield from self.finish_bundle(state, bundle)
 
+    def framsikt_response(self, response: Response, state: KommuneState) -> Iterator[Any]:
+        meta = response.meta
+        base = meta["framsikt_base"]
+        if meta["kind"] == "framsikt":
+            yield self.record(response, "page", title=meta.get("anchor") or "")
+            skeleton = framsikt.parse_summary(response.text) if response.status == 200 else []
+            plan = framsikt.FramsiktPlan(base, (meta.get("anchor") or base)[:300], skeleton)
+            if not plan.data_ids:
+                state.errors["framsikt_empty"] += 1
+                return
+            state.framsikt[base] = plan
+            for data_id in plan.data_ids:
+                yield self.make(
+                    framsikt.text_url(base, data_id),
+                    state.seed.nummer,
+                    kind="framsikt_text",
+                    depth=meta["link_depth"],
+                    score=meta.get("score", 0),
+                    referrer=response.url,
+                    framsikt_base=base,
+                    data_id=data_id,
+                    chapter_of=base,  # fetched for the plan even if seen before
+                )
+            return
+        plan = state.framsikt.get(base)
+        if plan is None:
+            return
+        html = framsikt.parse_description(response.body) if response.status == 200 else None
+        if html is None:
+            plan.failed.add(meta["data_id"])
+        else:
+            plan.blocks[meta["data_id"]] = html
+        yield from self.finish_framsikt(state, plan)
+
+    def finish_framsikt(self, state: KommuneState, plan: framsikt.FramsiktPlan) -> Iterator[Any]:
+        if not plan.complete or plan.base not in state.framsikt:
+            return
+        del state.framsikt[plan.base]
+        if not plan.blocks:
+            return
+        state.documents_found += 1
+        yield {
+            **request_item(scrapy.Request(plan.base), "document", state.seed.nummer),
+            "status": 200,
+            "body": plan.body(),
+            "mime": htmlplans.BUNDLE_MIME,
+            "anchor": plan.title,
+        }
+
     def finish_bundle(self, state: KommuneState, bundle: htmlplans.Bundle) -> Iterator[Any]:
         """When every chapter has arrived or failed: the plan as one document, at its contents page's URL."""
         if not bundle.complete or bundle.toc_url not in state.bundles:
@@ -333,6 +385,23 @@ class KommuneSpider(scrapy.Spider):
         self, url: str, anchor: str, state: KommuneState, *, depth: int, score: float, referrer: str
     ) -> Iterator[scrapy.Request]:
         if scoring.should_skip(url) or not may_enter(url, state.private):
+            return
+        base = framsikt.plan_base(url)
+        if base is not None:
+            # A plan published through Framsikt: read its static text files, not the app.
+            if score >= scoring.DOC_THRESHOLD and base not in state.framsikt_seen:
+                state.framsikt_seen.add(base)
+                state.doc_hosts.add(netloc(url))
+                yield self.make(
+                    framsikt.summary_url(base),
+                    state.seed.nummer,
+                    kind="framsikt",
+                    depth=depth,
+                    score=score + 2,
+                    anchor=anchor,
+                    referrer=referrer,
+                    framsikt_base=base,
+                )
             return
         is_doc = scoring.looks_like_document(url)
         if is_doc:
@@ -369,6 +438,10 @@ class KommuneSpider(scrapy.Spider):
         if state is None:
             return
         exc = failure.value
+        if meta.get("kind") == "framsikt_text" and meta.get("framsikt_base") in state.framsikt:
+            plan = state.framsikt[meta["framsikt_base"]]
+            plan.failed.add(meta["data_id"])
+            yield from self.finish_framsikt(state, plan)
         if meta.get("kind") == "chapter" and meta.get("chapter_of") in state.bundles:
             bundle = state.bundles[meta["chapter_of"]]
             bundle.failed.add(meta["chapter_index"])
