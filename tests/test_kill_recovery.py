@@ -147,8 +147,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     return ref
 
 
-# (stage command, what to count in the database, kill when it reaches this many): 18 points here (3 more for index --rebuild below), the crawl's
-# in test_crawler.py.
+# (stage command, what to count in the database, kill when it reaches this many): 18 points here, 3 more for
+# index --rebuild below, and the crawl's in test_crawler.py.
 POINTS = [
     *((("extract", "--workers", "1"), EXTRACTED, n) for n in (1, 8, 16, 23)),
     *((("analyse", "--workers", "1"), ANALYSED, n) for n in (1, 8, 16, 23)),
