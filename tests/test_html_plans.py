@@ -43,7 +43,10 @@ def test_article_and_chapters_are_archived_as_plans(tmp_path: Path) -> None:
         assert temaplan in docs and docs[temaplan].mime == BUNDLE_MIME  # chapters never archived on their own
         framsikt = web.doc_roots["framsikt"] + "/plan/flesberg/plan-2d141afb-9a2c-4c84-83a3-a620765567d2-86169/"
         assert framsikt in docs and docs[framsikt].kommune_nummer == "3050"
-        assert len(docs) == 4
+        bergen = web.roots["html-article"] + "/api/rest/filer/V90883"  # «Last ned», named by its list item
+        assert bergen in docs and docs[bergen].mime == "application/pdf"
+        assert not any(url.endswith("V51903878") for url in docs)  # skjenkeretningslinjer: not a plan
+        assert len(docs) == 5
 
         archive = open_archive(Settings(data_dir=data))
         assert run_extract(archive, workers=1)["errors"] == 0

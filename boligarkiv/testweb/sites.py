@@ -422,10 +422,26 @@ def build_html_plan_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
     body = "".join(f"<p>{html.escape(' '.join(rng.sample(NB_PLAN_SENTENCES, 3)))}</p>" for _ in range(24))
     plan_path = "/tjenester/bolig/boligplan-2024-2028.12345.aspx"
     article.resources["/"] = page(f"{k1} kommune", links([("/tjenester/bolig", "Bolig og eiendom")]))
+    # Bergen's shape: a file without name or extension behind a generic «Last ned», named by its list item.
+    from .texts import make_pdf
+
+    bergen_file = "/api/rest/filer/V90883"
     article.resources["/tjenester/bolig"] = page(
         "Bolig og eiendom",
-        links([(plan_path, "Boligplan 2024–2028"), ("/nyheter/ny-barnehage.777.aspx", "Ny barnehage i sentrum")]),
+        links([(plan_path, "Boligplan 2024–2028"), ("/nyheter/ny-barnehage.777.aspx", "Ny barnehage i sentrum")])
+        + f'<ul><li>Boligsosial handlingsplan 2021–2025 (PDF, 2 MB) <a href="{bergen_file}">Last ned</a></li>'
+        + '<li>Skjenkeretningslinjer 2024–2028 <a href="/api/rest/filer/V51903878">Last ned</a></li></ul>',
     )
+    pdf = make_pdf(
+        [["Boligsosial handlingsplan 2021–2025", " ".join(rng.sample(NB_PLAN_SENTENCES, 5))]],
+        "Boligsosial handlingsplan 2021–2025",
+    )
+    article.resources[bergen_file] = Resource(pdf, content_type="application/pdf")
+    article.resources["/api/rest/filer/V51903878"] = Resource(
+        make_pdf([["Skjenkeretningslinjer", "Retningslinjer for skjenkebevilling."]], "Skjenkeretningslinjer"),
+        content_type="application/pdf",
+    )
+    article.plans[hashlib.sha256(pdf).hexdigest()] = "Boligsosial handlingsplan 2021–2025"
     article.resources[plan_path] = page("Boligplan 2024–2028", f"<p>Vedtatt i kommunestyret 12.03.2024.</p>{body}")
     news = "".join(f"<p>Barnehagen får {i} nye avdelinger, og uteområdet blir større enn før.</p>" for i in range(60))
     article.resources["/nyheter/ny-barnehage.777.aspx"] = page("Ny barnehage i sentrum", news)

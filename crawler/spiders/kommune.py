@@ -300,6 +300,15 @@ class KommuneSpider(scrapy.Spider):
                 continue
             seen.add(url)
             anchor = " ".join(" ".join(a.css("::text").getall()).split())
+            if not anchor or scoring.GENERIC_ANCHOR.match(anchor):
+                # «Last ned» beside a heading, or an icon link: the list item, paragraph or table row around
+                # the link names the document (Bergen's /api/rest/filer/V… has nothing else to go by).
+                around = a.xpath("ancestor::*[self::li or self::p or self::tr or self::dd or self::figure][1]")
+                context = " ".join(" ".join(around[0].css("::text").getall()).split()) if around else ""
+                if not context:
+                    heading = a.xpath("preceding::*[self::h2 or self::h3 or self::h4][1]//text()").getall()
+                    context = " ".join(" ".join(heading).split())
+                anchor = f"{context[:200]} {anchor}".strip() if context else anchor
             score = scoring.link_score(url, anchor, page_score)
             yield from self.follow(url, anchor, state, depth=depth + 1, score=score, referrer=response.url)
 
