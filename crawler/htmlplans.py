@@ -14,11 +14,9 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from boligarkiv.formats import BUNDLE_MIME, CHAPTER_MARKER
+from boligarkiv.formats import CHAPTER_MARKER
 from crawler import scoring
 
-MARKER = CHAPTER_MARKER
-__all__ = ["BUNDLE_MIME", "Bundle", "chapter_links", "is_planish", "main_html", "main_text_length"]
 MIN_ARTICLE_CHARS = 2500  # main text of a plan published as one article
 MAX_CHAPTERS = 40
 CHAPTER_ANCHOR = re.compile(
@@ -44,10 +42,10 @@ class Bundle:
         return len(self.parts) + len(self.failed) >= self.expected
 
     def body(self) -> bytes:
-        chunks = [MARKER.format(url=self.toc_url) + "\n" + self.toc_html]
+        chunks = [CHAPTER_MARKER.format(url=self.toc_url) + "\n" + self.toc_html]
         for i in sorted(self.parts):
             url, html = self.parts[i]
-            chunks.append(MARKER.format(url=url) + "\n" + html)
+            chunks.append(CHAPTER_MARKER.format(url=url) + "\n" + html)
         head = f"<html><head><title>{_escape(self.title)}</title></head><body>\n"
         return (head + "\n".join(chunks) + "\n</body></html>").encode("utf-8")
 

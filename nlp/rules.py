@@ -170,10 +170,6 @@ def _is_cue(doc: object, i: int) -> bool:
     return nxt not in NOT_NEGATION_NEXT
 
 
-def commitment(span: Span) -> str:
-    return sentence_commitment(span.sent)
-
-
 def sentence_commitment(sent: Span) -> str:
     """The strongest claim a sentence makes; computed once per sentence, shared by its hits."""
     lemmas = {t.lemma_ for t in sent}

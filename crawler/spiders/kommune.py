@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from boligarkiv.formats import DOC_MIMES, looks_like_document_type, sniff
+from boligarkiv.formats import BUNDLE_MIME, DOC_MIMES, looks_like_document_type, sniff
 from boligarkiv.seeds import Seed
 from crawler import framsikt, htmlplans, scoring
 from crawler.items import request_item, response_item
@@ -363,31 +363,26 @@ class KommuneSpider(scrapy.Spider):
         if not plan.complete or plan.base not in state.framsikt:
             return
         del state.framsikt[plan.base]
-        if not plan.blocks:
-            return
-        state.documents_found += 1
-        yield {
-            **request_item(scrapy.Request(plan.base), "document", state.seed.nummer),
-            "status": 200,
-            "body": plan.body(),
-            "mime": htmlplans.BUNDLE_MIME,
-            "anchor": plan.title,
-        }
+        if plan.blocks:
+            yield self.assembled_plan(state, plan.base, plan.body(), plan.title)
 
     def finish_bundle(self, state: KommuneState, bundle: htmlplans.Bundle) -> Iterator[Any]:
         """When every chapter has arrived or failed: the plan as one document, at its contents page's URL."""
         if not bundle.complete or bundle.toc_url not in state.bundles:
             return
         del state.bundles[bundle.toc_url]
-        if not bundle.parts:
-            return
+        if bundle.parts:
+            yield self.assembled_plan(state, bundle.toc_url, bundle.body(), bundle.title)
+
+    def assembled_plan(self, state: KommuneState, url: str, body: bytes, title: str) -> dict[str, Any]:
+        """A plan put together from several responses (chapters, Framsikt blocks), archived at its own URL."""
         state.documents_found += 1
-        yield {
-            **request_item(scrapy.Request(bundle.toc_url), "document", state.seed.nummer),
+        return {
+            **request_item(scrapy.Request(url), "document", state.seed.nummer),
             "status": 200,
-            "body": bundle.body(),
-            "mime": htmlplans.BUNDLE_MIME,
-            "anchor": bundle.title,
+            "body": body,
+            "mime": BUNDLE_MIME,
+            "anchor": title,
         }
 
     def follow(
