@@ -107,8 +107,10 @@ class SsbClient:
                 raise SsbError(f"ingen lagret SSB-respons for {key} (kjør uten --offline først)")
             return json.loads(row.body), row.fetched_at
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[Any, Any]:
-        url = f"{self.base}{path}"
+    def _request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, base: str | None = None
+    ) -> tuple[Any, Any]:
+        url = f"{(base or self.base).rstrip('/')}{path}"
         key = cache_key(method, url, body)
         if self.offline:
             return self._cached(key)
@@ -166,13 +168,11 @@ class SsbClient:
     def kostra_groups(self, klass_url: str, on: str) -> dict[str, str]:
         """kommunenummer → KOSTRA group code (EKGnn), from Klass classification 112's correspondence to the
         kommune classification (131) on a date. Cached in the archive like every SSB answer."""
-        base, self.base = self.base, klass_url.rstrip("/")
-        try:
-            data, _ = self._request(
-                "GET", f"/classifications/112/correspondsAt?targetClassificationId=131&date={on}&language=nb"
-            )
-        finally:
-            self.base = base
+        data, _ = self._request(
+            "GET",
+            f"/classifications/112/correspondsAt?targetClassificationId=131&date={on}&language=nb",
+            base=klass_url,
+        )
         items = data.get("correspondenceItems") if isinstance(data, dict) else None
         if not isinstance(items, list):
             raise SsbError("Klass 112 svarte uten correspondenceItems")
