@@ -759,6 +759,11 @@ def _crawl_options(
     from crawler.runner import CrawlOptions
 
     walk_library = settings.crawl_husbanken if husbanken is None else husbanken
+    judge = None
+    if settings.crawl_portals:
+        from boligarkiv.casefilter import make_case_judge
+
+        judge = make_case_judge()
     return CrawlOptions(
         max_pages=max_pages or settings.crawl_max_pages,
         max_depth=max_depth or settings.crawl_max_depth,
@@ -768,6 +773,10 @@ def _crawl_options(
         contact=settings.user_agent_contact,
         log_level="INFO" if verbose else "WARNING",
         husbanken_url=(husbanken_url or settings.husbanken_start_url) if walk_library or husbanken_url else None,
+        case_judge=judge,
+        portal_months=settings.portal_months,
+        max_portal_pages=settings.portal_max_pages,
+        max_case_documents=settings.portal_max_documents,
     )
 
 

@@ -229,6 +229,32 @@ class Coverage(Base):
     robots_blocked: Mapped[int] = mapped_column(Integer, default=0)
     budget_exhausted: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(String(200))
+    # Documents per source this run: {"nettsted": n, "moteportal:acos_websak": n, …} with the portals tried.
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class CaseDocument(Base):
+    """A political case paper (saksframlegg, vedtak, protokoll) fetched from a meeting portal.
+
+    Written by the crawler beside the document row: which body treated which case when, and where in the
+    portal an analyst finds it. One document can sit in several meetings (formannskap, then kommunestyre).
+    """
+
+    __tablename__ = "case_document"
+    __table_args__ = (UniqueConstraint("document_sha256", "portal_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("document.sha256"), index=True)
+    kommune_nummer: Mapped[str | None] = mapped_column(ForeignKey("kommune.nummer"), index=True)
+    portal: Mapped[str] = mapped_column(String(40))
+    portal_url: Mapped[str] = mapped_column(String(2000))
+    body: Mapped[str | None] = mapped_column(String(200))
+    meeting_date: Mapped[date | None] = mapped_column(Date, index=True)
+    case_number: Mapped[str | None] = mapped_column(String(60))
+    case_title: Mapped[str | None] = mapped_column(String(500))
+    role: Mapped[str | None] = mapped_column(String(40))  # saksframlegg, vedtak, protokoll, vedlegg
+    document_title: Mapped[str | None] = mapped_column(String(500))
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ChangeEvent(Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from boligarkiv.models import Kommune
 
 REQUIRED = ("kommunenummer", "navn", "fylke", "nettside")
-OPTIONAL = ("fylkesnummer", "ekstra_urler", "tidligere_nummer", "andre_navn")
+OPTIONAL = ("fylkesnummer", "ekstra_urler", "tidligere_nummer", "andre_navn", "moteportaler")
 NUMMER_RE = re.compile(r"^\d{4}$")
 
 
@@ -35,6 +35,9 @@ class Seed:
     ekstra_urler: tuple[str, ...] = ()
     tidligere_nummer: tuple[str, ...] = field(default=())
     andre_navn: tuple[str, ...] = field(default=())
+    # Meeting portals (ACOS WebSak innsyn, OpenGov 360, Elements Publikum, eInnsyn) the kommune's site does
+    # not link, named in the seeds so their case papers are fetched all the same.
+    moteportaler: tuple[str, ...] = field(default=())
 
     @property
     def start_urls(self) -> list[str]:
@@ -81,6 +84,10 @@ def read_seeds(path: Path) -> list[Seed]:
             for url in extra:
                 if not _valid_url(url):
                     raise SeedsError(f"{path}, linje {lineno}: ugyldig URL i ekstra_urler: {url!r}")
+            portals = tuple(row.get("moteportaler", "").split())
+            for url in portals:
+                if not _valid_url(url):
+                    raise SeedsError(f"{path}, linje {lineno}: ugyldig URL i moteportaler: {url!r}")
             old = tuple(n for n in re.split(r"[\s;]+", row.get("tidligere_nummer", "")) if n)
             for n in old:
                 if not NUMMER_RE.match(n):
@@ -95,6 +102,7 @@ def read_seeds(path: Path) -> list[Seed]:
                     ekstra_urler=extra,
                     tidligere_nummer=old,
                     andre_navn=tuple(n.strip() for n in row.get("andre_navn", "").split("|") if n.strip()),
+                    moteportaler=portals,
                 )
             )
     if not seeds:

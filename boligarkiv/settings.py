@@ -52,6 +52,10 @@ class Settings(BaseModel):
     crawl_delay: float = 1.0
     husbanken_start_url: str = "https://biblioteket.husbanken.no/"
     crawl_husbanken: bool = True  # `run` and `schedule` also walk Husbanken's library
+    crawl_portals: bool = True  # read the meeting portals kommune sites link (or the seeds name)
+    portal_months: int = Field(default=24, ge=1, le=120)  # how far back meetings are read
+    portal_max_pages: int = Field(default=600, ge=1)  # portal pages and API calls per kommune and run
+    portal_max_documents: int = Field(default=80, ge=1)  # case papers per kommune and run
     write_token: str | None = None
 
     @property

@@ -86,6 +86,16 @@ class BudgetMiddleware:
                 state.budget_exhausted = True
                 raise IgnoreRequest("page budget exhausted")
             state.pages_requested += 1
+        elif kind == "portal":
+            if state.portal_pages_requested >= spider.max_portal_pages:
+                state.portal_tally(request.meta["portal_ref"].portal).errors["budget"] += 1
+                raise IgnoreRequest("portal page budget exhausted")
+            state.portal_pages_requested += 1
+        elif kind == "case_doc":
+            if state.case_documents_requested >= spider.max_case_documents:
+                state.portal_tally(request.meta["case"]["portal"]).errors["budget"] += 1
+                raise IgnoreRequest("case document budget exhausted")
+            state.case_documents_requested += 1
         elif kind == "doc":
             if state.documents_requested >= spider.max_documents:
                 state.budget_exhausted = True

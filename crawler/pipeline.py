@@ -7,12 +7,13 @@ blob is written (atomic rename) before the row that names it, so no row ever poi
 from __future__ import annotations
 
 import os
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from boligarkiv.db import Archive
-from boligarkiv.models import ChangeEvent, Coverage, Document, Fetch, Run, utcnow
+from boligarkiv.models import CaseDocument, ChangeEvent, Coverage, Document, Fetch, Run, utcnow
 from boligarkiv.vocabulary import CORRUPT_BLOB
 
 
@@ -61,6 +62,8 @@ class ArchivePipeline:
             if fetch.sha256 and session.get(Document, fetch.sha256) is None:
                 fetch.sha256 = None  # a 304 for a document we never stored: keep the record, not a dangling link
             session.add(fetch)
+            if item.get("case") and fetch.sha256:
+                self._case(session, item, fetch.sha256)
         key = {"page": "pages", "document": "documents", "not_modified": "not_modified", "error": "errors"}.get(what)
         if key:
             self.counts[key] += 1
@@ -98,7 +101,7 @@ class ArchivePipeline:
         session.add(
             ChangeEvent(
                 kommune_nummer=item["kommune"],
-                kind="changed_document" if previous else "new_document",
+                kind="new_case" if item.get("case") else ("changed_document" if previous else "new_document"),
                 document_sha256=sha,
                 previous_sha256=previous,
                 detail=item["url"][:1000],
@@ -108,6 +111,29 @@ class ArchivePipeline:
         self.counts["new_documents"] += 1
         if state is not None:
             state.new_documents += 1
+
+    def _case(self, session: Any, item: dict[str, Any], sha: str) -> None:
+        case = item["case"]
+        url = case["portal_url"][:2000]
+        exists = session.scalar(
+            select(CaseDocument.id).where(CaseDocument.document_sha256 == sha, CaseDocument.portal_url == url)
+        )
+        if exists is not None:
+            return
+        session.add(
+            CaseDocument(
+                document_sha256=sha,
+                kommune_nummer=item["kommune"],
+                portal=case["portal"],
+                portal_url=url,
+                body=case.get("body"),
+                meeting_date=date.fromisoformat(case["meeting_date"]) if case.get("meeting_date") else None,
+                case_number=(case.get("case_number") or None),
+                case_title=case.get("case_title"),
+                role=case.get("role"),
+                document_title=case.get("document_title"),
+            )
+        )
 
     def close_spider(self) -> None:
         spider = self.crawler.spider
@@ -126,6 +152,7 @@ class ArchivePipeline:
                         robots_blocked=state.robots_blocked,
                         budget_exhausted=state.budget_exhausted,
                         reason=state.reason(),
+                        sources=state.sources(),
                     )
                 )
 

@@ -36,6 +36,11 @@ class CrawlOptions:
     contact: str = "boligarkiv@example.org"
     husbanken_url: str | None = None
     log_level: str = "WARNING"
+    # Meeting portals: read only with a judge of housing cases (the application wires the NLP stage's).
+    case_judge: Callable[[str, bytes | None, str | None], str] | None = None
+    portal_months: int = 24
+    max_portal_pages: int = 600
+    max_case_documents: int = 80
 
 
 def known_documents(archive: Archive) -> dict[str, dict[str, Any]]:
@@ -105,7 +110,13 @@ def run_crawl(
         archive,
         "crawl",
         CRAWLER_VERSION,
-        {"kommuner": [s.nummer for s in seeds], "max_pages": opts.max_pages, "husbanken": opts.husbanken_url},
+        {
+            "kommuner": [s.nummer for s in seeds],
+            "max_pages": opts.max_pages,
+            "husbanken": opts.husbanken_url,
+            "moteportaler": opts.case_judge is not None,
+            "portal_months": opts.portal_months,
+        },
     )
     counts: dict[str, int] = {"pages": 0, "documents": 0, "new_documents": 0, "not_modified": 0, "errors": 0}
     known = known_documents(archive)
@@ -128,6 +139,10 @@ def run_crawl(
             max_pages=opts.max_pages,
             max_depth=opts.max_depth,
             max_documents=opts.max_documents,
+            case_judge=opts.case_judge,
+            portal_months=opts.portal_months,
+            max_portal_pages=opts.max_portal_pages,
+            max_case_documents=opts.max_case_documents,
             **common,
         )
     if opts.husbanken_url:

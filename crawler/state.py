@@ -14,6 +14,28 @@ from crawler.scope import is_private_host, netloc, site_aliases
 
 
 @dataclass
+class PortalTally:
+    """What one meeting portal gave one kommune in a run, for the coverage ledger."""
+
+    pages: int = 0
+    meetings: int = 0
+    cases: int = 0
+    housing_cases: int = 0
+    documents: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sider": self.pages,
+            "møter": self.meetings,
+            "saker": self.cases,
+            "boligsaker": self.housing_cases,
+            "dokumenter": self.documents,
+            "feil": dict(self.errors),
+        }
+
+
+@dataclass
 class KommuneState:
     seed: Seed
     private: bool
@@ -44,6 +66,10 @@ class KommuneState:
     plan_paths: set[str] = field(default_factory=set)  # paths of plans' contents pages seen so far
     framsikt: dict[str, Any] = field(default_factory=dict)  # Framsikt plans being assembled, by base URL
     framsikt_seen: set[str] = field(default_factory=set)
+    portals: set[Any] = field(default_factory=set)  # PortalRef of every portal opened this run
+    portal_tallies: dict[str, PortalTally] = field(default_factory=dict)
+    portal_pages_requested: int = 0
+    case_documents_requested: int = 0
 
     @classmethod
     def from_seed(cls, seed: Seed) -> KommuneState:
@@ -51,6 +77,16 @@ class KommuneState:
         for url in seed.start_urls:
             hosts |= site_aliases(url)
         return cls(seed=seed, private=any(is_private_host(u) for u in seed.start_urls), allowed_hosts=hosts)
+
+    def portal_tally(self, portal: str) -> PortalTally:
+        return self.portal_tallies.setdefault(portal, PortalTally())
+
+    def sources(self) -> dict[str, Any]:
+        """Documents per source for the coverage ledger: the kommune's own site and each meeting portal."""
+        out: dict[str, Any] = {"nettsted": {"dokumenter": self.documents_found, "sider": self.pages_seen}}
+        for portal, tally in sorted(self.portal_tallies.items()):
+            out[f"møteportal:{portal}"] = tally.as_dict()
+        return out
 
     def in_site(self, url: str) -> bool:
         return netloc(url) in self.allowed_hosts
@@ -61,7 +97,7 @@ class KommuneState:
 
     def push(self, request: Any) -> None:
         # A chapter of an HTML plan is fetched for its plan even when the walk has seen the page already.
-        if request.url in self.seen and not request.meta.get("chapter_of"):
+        if request.url in self.seen and not (request.meta.get("chapter_of") or request.meta.get("refetch")):
             return
         self.seen.add(request.url)
         heapq.heappush(self.frontier, (-request.priority, next(_SEQ), request))

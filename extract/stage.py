@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, select
 
 from boligarkiv.blobs import BlobNotFoundError, CorruptBlobError
 from boligarkiv.db import Archive, stamp_stage
-from boligarkiv.models import Document, Page, utcnow
+from boligarkiv.models import CaseDocument, Document, Page, utcnow
 from boligarkiv.vocabulary import CORRUPT_BLOB
 from boligarkiv.workers import Job, run_pool
 from extract.clean import clean_pages
@@ -97,6 +97,8 @@ def run_extract(
                 doc.title = meta["title"]
                 doc.language = meta["language"]
                 doc.doc_type = meta["doc_type"]
+                if _is_case_paper(session, outcome.key):
+                    doc.doc_type = "saksdokument"
                 doc.doc_type_evidence = meta["doc_type_evidence"]
                 doc.period_start, doc.period_end = meta["period_start"], meta["period_end"]
                 doc.adopted_date, doc.adopted_by = meta["adopted_date"], meta["adopted_by"]
@@ -111,3 +113,10 @@ def run_extract(
             on_done(outcome.key, outcome.error)
     stamp_stage(archive, "extract", EXTRACT_VERSION)
     return {**counts, "error_kinds": errors, "version": EXTRACT_VERSION}
+
+
+def _is_case_paper(session: Any, sha: str) -> bool:
+    """A saksframlegg, vedtak or protokoll from a meeting portal is a case document whatever its words say;
+    an attachment keeps its own type (a plan draft sent to the kommunestyre is still a plan)."""
+    roles = set(session.scalars(select(CaseDocument.role).where(CaseDocument.document_sha256 == sha)))
+    return bool(roles - {"vedlegg"})

@@ -15,7 +15,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("crawler", "extract", "nlp", "flags", "index")
-APPLICATION_IN_CORE = ("boligarkiv.cli", "boligarkiv.pipeline", "boligarkiv.scheduler", "boligarkiv.testweb")
+APPLICATION_IN_CORE = (
+    "boligarkiv.cli",
+    "boligarkiv.pipeline",
+    "boligarkiv.scheduler",
+    "boligarkiv.testweb",
+    "boligarkiv.casefilter",
+)
 APPLICATION = ("report", "web", "bench", "tools")
 
 

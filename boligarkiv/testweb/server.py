@@ -91,7 +91,7 @@ class TestWeb:
             if site.alias:
                 alias = self._serve(site, "alias")
                 self.seed_urls[site.key] = f"http://127.0.0.1:{alias.server_port}/"
-            if site.doc_host_resources:
+            if site.doc_host_resources or site.doc_dynamic:
                 doc = self._serve(site, "doc")
                 self.doc_roots[site.key] = f"http://127.0.0.1:{doc.server_port}"
             self._bind_urls(site)
@@ -147,6 +147,13 @@ class TestWeb:
         if path == "/robots.txt" and role == "main":
             return self._send(h, 200, site.robots.encode(), "text/plain", {}, head)
         res = site.doc_host_resources.get(path) if role == "doc" else site.lookup(path)
+        if res is None and role == "doc":
+            headers = {k.lower(): v for k, v in h.headers.items()}
+            for prefix, handler in site.doc_dynamic:
+                if h.path.startswith(prefix):
+                    res = handler(h.path, headers)
+                    if res is not None:
+                        break
         if res is None:
             return self._send(h, 404, b"<h1>Fant ikke siden</h1>", "text/html; charset=utf-8", {}, head)
         if res.retry_after_once is not None:
@@ -209,9 +216,11 @@ class TestWeb:
     def write_seeds(self, path: Path) -> Path:
         with path.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["kommunenummer", "navn", "fylke", "nettside", "ekstra_urler"])
+            w.writerow(["kommunenummer", "navn", "fylke", "nettside", "ekstra_urler", "moteportaler"])
             for site in self.sites:
-                w.writerow([site.kommune_nummer, site.kommune_navn, "Testfylke", self.seed_urls[site.key], ""])
+                doc = self.doc_roots.get(site.key, "")
+                portals = " ".join(u.replace("DOCHOST", doc) for u in site.seed_portals)
+                w.writerow([site.kommune_nummer, site.kommune_navn, "Testfylke", self.seed_urls[site.key], "", portals])
         return path
 
     def plans(self) -> dict[str, tuple[str, str]]:

@@ -57,6 +57,9 @@ class Site:
     features: set[str] = field(default_factory=set)
     real_pages: set[str] = field(default_factory=set)  # HTML pages a good crawl should visit
     html_plans: dict[str, str] = field(default_factory=dict)  # path -> title: plans published as web pages
+    # A meeting portal on the site's second host: (prefix, handler(raw path with query, lower-cased headers)).
+    doc_dynamic: list[tuple[str, Callable[[str, dict[str, str]], Resource | None]]] = field(default_factory=list)
+    seed_portals: list[str] = field(default_factory=list)  # portal URLs named in the seeds (DOCHOST…)
 
     def lookup(self, path: str) -> Resource | None:
         if path in self.resources:

@@ -7,7 +7,8 @@ are recognised from the bytes (magic numbers) and headers, so download handlers 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,8 +22,9 @@ from twisted.python.failure import Failure
 
 from boligarkiv.formats import BUNDLE_MIME, DOC_MIMES, looks_like_document_type, sniff
 from boligarkiv.seeds import Seed
-from crawler import framsikt, htmlplans, scoring
+from crawler import framsikt, htmlplans, portals, scoring
 from crawler.items import request_item, response_item
+from crawler.portals.base import Case, PortalError, PortalRef, Step
 from crawler.scope import may_enter, netloc
 from crawler.state import KommuneState
 
@@ -57,6 +59,11 @@ class KommuneSpider(scrapy.Spider):
         max_depth: int = 5,
         max_documents: int = 80,
         per_host: int = 2,
+        case_judge: Callable[[str, bytes | None, str | None], str] | None = None,
+        portal_months: int = 24,
+        max_portal_pages: int = 600,
+        max_case_documents: int = 80,
+        today: date | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -67,6 +74,13 @@ class KommuneSpider(scrapy.Spider):
         self.max_depth = max_depth
         self.max_documents = max_documents
         self.per_host = per_host
+        # Meeting portals are read only with a judge of housing cases (wired by the application); without
+        # one, a portal link is an ordinary link.
+        self.case_judge = case_judge
+        self.portal_until = today or date.today()
+        self.portal_since = self.portal_until - timedelta(days=round(portal_months * 30.44))
+        self.max_portal_pages = max_portal_pages
+        self.max_case_documents = max_case_documents
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> KommuneSpider:
@@ -87,11 +101,12 @@ class KommuneSpider(scrapy.Spider):
         anchor: str = "",
         referrer: str | None = None,
         start: bool = False,
+        headers: dict[str, str] | None = None,
         **meta: Any,
     ) -> scrapy.Request:
-        headers: dict[str, str] = {}
-        handle = [304] if kind == "doc" else []
-        if kind == "doc" and url in self.known:
+        headers = dict(headers or {})
+        handle = [304] if kind in ("doc", "case_doc") else []
+        if kind in ("doc", "case_doc") and url in self.known:
             k = self.known[url]
             if k.get("etag"):
                 headers["If-None-Match"] = k["etag"]
@@ -133,6 +148,13 @@ class KommuneSpider(scrapy.Spider):
                     handle_httpstatus_list=[404, 410, 403],
                 )
                 state.push(sitemap)
+            for url in seed.moteportaler:
+                ref = portals.detect(url)
+                if ref is None:
+                    state.errors["unknown_portal"] += 1
+                    continue
+                for request in self.open_portal(ref, state, referrer=None):
+                    state.push(request)
             for request in state.release(self.per_host):
                 yield request
 
@@ -196,8 +218,13 @@ class KommuneSpider(scrapy.Spider):
             return
         if response.status == 304:
             state.not_modified += 1
+            sha = self.known.get(response.request.url, {}).get("sha256")
+            if meta["kind"] == "case_doc":
+                state.portal_tally(meta["case"]["portal"]).documents += 1
+                yield self.record(response, "not_modified", sha256=sha, case=self.case_record(meta))
+                return
             state.documents_found += 1
-            yield self.record(response, "not_modified", sha256=self.known.get(response.request.url, {}).get("sha256"))
+            yield self.record(response, "not_modified", sha256=sha)
             return
         if "download_stopped" in response.flags:
             state.skipped_documents += 1
@@ -210,6 +237,12 @@ class KommuneSpider(scrapy.Spider):
             return
         if meta["kind"] in ("framsikt", "framsikt_text"):
             yield from self.framsikt_response(response, state)
+            return
+        if meta["kind"] == "portal":
+            yield from self.portal_response(response, state)
+            return
+        if meta["kind"] == "case_doc":
+            yield from self.case_document(response, state, kind)
             return
         if kind in ("pdf", "docx", "doc", "odt"):
             if meta["kind"] == "page" and meta.get("score", 0) < scoring.DOC_THRESHOLD and not meta.get("start"):
@@ -388,7 +421,14 @@ class KommuneSpider(scrapy.Spider):
     def follow(
         self, url: str, anchor: str, state: KommuneState, *, depth: int, score: float, referrer: str
     ) -> Iterator[scrapy.Request]:
-        if scoring.should_skip(url) or not may_enter(url, state.private):
+        if not may_enter(url, state.private):
+            return
+        if self.case_judge is not None:
+            ref = portals.detect(url)
+            if ref is not None:
+                yield from self.open_portal(ref, state, referrer=referrer)
+                return
+        if scoring.should_skip(url):
             return
         base = framsikt.plan_base(url)
         if base is not None:
@@ -467,11 +507,154 @@ class KommuneSpider(scrapy.Spider):
         if meta.get("kind") == "sitemap":
             return
         kind = _error_kind(failure)
+        if meta.get("kind") in ("portal", "case_doc"):
+            portal = meta["portal_ref"].portal if meta.get("kind") == "portal" else meta["case"]["portal"]
+            state.portal_tally(portal).errors[kind] += 1
         state.errors[kind] += 1
         if meta.get("start"):
             state.start_failures += 1
         status = exc.response.status if isinstance(exc, HttpError) else None
         yield self.record_request(request, "error", error=kind, status=status)
+
+    # --- meeting portals ------------------------------------------------------------------------------
+    def open_portal(self, ref: PortalRef, state: KommuneState, referrer: str | None) -> Iterator[scrapy.Request]:
+        """Start reading a kommune's meeting portal, once per run, over the configured period."""
+        if self.case_judge is None or ref in state.portals:
+            return
+        state.portals.add(ref)
+        state.portal_tally(ref.portal)
+        state.doc_hosts.add(netloc(ref.base))
+        adapter = portals.BY_NAME[ref.portal]
+        for step in adapter.start(ref, self.portal_since, self.portal_until):
+            yield self.portal_request(ref, step, state, referrer)
+
+    def portal_request(
+        self, ref: PortalRef, step: Step, state: KommuneState, referrer: str | None, level: int = 0
+    ) -> scrapy.Request:
+        # Deeper steps go first, so a meeting's cases are read before the next year's listing.
+        return self.make(
+            step.url,
+            state.seed.nummer,
+            kind="portal",
+            depth=1,
+            score=8.0 + level,
+            portal_level=level,
+            referrer=referrer,
+            headers=step.headers,
+            portal_ref=ref,
+            portal_step=step,
+            handle_httpstatus_list=[404, 500],
+        )
+
+    def in_period(self, when: date | None) -> bool:
+        return when is None or self.portal_since <= when <= self.portal_until
+
+    def portal_response(self, response: Response, state: KommuneState) -> Iterator[Any]:
+        meta = response.meta
+        ref: PortalRef = meta["portal_ref"]
+        step: Step = meta["portal_step"]
+        tally = state.portal_tally(ref.portal)
+        yield self.record(response, "page", title=f"{portals.BY_NAME[ref.portal].label}: {step.step}")
+        if response.status != 200:
+            tally.errors[f"http_{response.status}"] += 1
+            return
+        tally.pages += 1
+        adapter = portals.BY_NAME[ref.portal]
+        try:
+            outputs = list(adapter.parse(ref, step, response))
+        except PortalError as exc:
+            tally.errors[exc.kind] += 1
+            return
+        for out in outputs:
+            if isinstance(out, Step):
+                when = out.data.get("date")
+                if when and not self.in_period(date.fromisoformat(when)):
+                    continue
+                if out.step in ("mote", "meeting", "agenda"):
+                    tally.meetings += 1
+                yield self.portal_request(ref, out, state, response.url, level=meta.get("portal_level", 0) + 1)
+            elif isinstance(out, Case):
+                if "case" in step.data:
+                    yield from self.case_files(out, step.data.get("verdict", "ja"), state, response.url)
+                else:
+                    yield from self.consider_case(ref, out, state, response.url, meta.get("portal_level", 0) + 1)
+
+    def consider_case(
+        self, ref: PortalRef, case: Case, state: KommuneState, referrer: str, level: int
+    ) -> Iterator[Any]:
+        if not self.in_period(case.meeting_date):
+            return
+        tally = state.portal_tally(ref.portal)
+        tally.cases += 1
+        assert self.case_judge is not None
+        verdict = self.case_judge(case.title, None, None) if case.title else "kanskje"
+        if verdict == "nei":
+            return
+        if verdict == "ja":
+            tally.housing_cases += 1
+        if case.detail is not None:
+            detail = Step(case.detail.url, case.detail.step, case.detail.headers, {"case": case, "verdict": verdict})
+            yield self.portal_request(ref, detail, state, referrer, level=level)
+            return
+        yield from self.case_files(case, verdict, state, referrer)
+
+    def case_files(self, case: Case, verdict: str, state: KommuneState, referrer: str) -> Iterator[Any]:
+        """Request a housing case's papers; when the title left it open, only the main paper, to be judged."""
+        files = case.files
+        if verdict != "ja":
+            main = [f for f in files if f.role == "saksframlegg"][:1] or files[:1]
+            rest = [f for f in files if f not in main]
+            files = main
+        else:
+            rest = []
+        for f in files:
+            yield self.case_request(case, f, state, referrer, check=verdict != "ja", rest=rest)
+
+    def case_request(
+        self, case: Case, f: Any, state: KommuneState, referrer: str, *, check: bool, rest: list[Any]
+    ) -> scrapy.Request:
+        state.doc_hosts.add(netloc(f.url))
+        request = self.make(
+            f.url,
+            state.seed.nummer,
+            kind="case_doc",
+            depth=2,
+            score=14.0,
+            anchor=f.title,
+            referrer=referrer,
+            headers=f.headers,
+            case={**case.meta(), "role": f.role, "document_title": f.title[:500]},
+            case_obj=case,
+            check=check,
+            rest=rest,
+        )
+        # The same paper in two meetings (formannskap, then kommunestyre) is recorded for both.
+        request.meta["refetch"] = True
+        return request
+
+    def case_document(self, response: Response, state: KommuneState, kind: str) -> Iterator[Any]:
+        meta = response.meta
+        case_meta = meta["case"]
+        tally = state.portal_tally(case_meta["portal"])
+        if kind not in ("pdf", "docx", "doc", "odt"):
+            tally.errors["case_not_document"] += 1
+            yield self.record(response, "skipped", error=f"unsupported_type:{kind}")
+            return
+        mime = DOC_MIMES[kind]
+        if meta.get("check"):
+            assert self.case_judge is not None
+            if self.case_judge(case_meta["case_title"], response.body, mime) != "ja":
+                yield self.record(response, "skipped", error="not_housing_case")
+                return
+            tally.housing_cases += 1
+            for f in meta.get("rest") or []:
+                yield self.case_request(meta["case_obj"], f, state, response.url, check=False, rest=[])
+        tally.documents += 1
+        yield self.record(response, "document", body=response.body, mime=mime, case=self.case_record(meta))
+
+    @staticmethod
+    def case_record(meta: dict[str, Any]) -> dict[str, Any]:
+        return dict(meta["case"])
 
     # --- items ----------------------------------------------------------------------------------------
     def record(self, response: Response, what: str, **extra: Any) -> dict[str, Any]:
