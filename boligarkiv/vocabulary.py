@@ -30,3 +30,12 @@ MONTHS = (
 
 # Document types that are plans: their period decides whether a kommune has a current plan.
 PLAN_TYPES = frozenset({"boligsosial_handlingsplan", "boligplan", "kommuneplan_samfunnsdel", "temaplan"})
+
+# Meeting portals the crawler reads, by adapter name, and the part a paper plays in a case.
+PORTAL_LABELS = {
+    "acos_websak": "ACOS WebSak innsyn",
+    "opengov360": "360 OpenGov Meetings",
+    "elements": "Elements Publikum",
+    "einnsyn": "eInnsyn",
+}
+CASE_ROLE_LABELS = {"saksframlegg": "Saksframlegg", "vedtak": "Vedtak", "protokoll": "Protokoll", "vedlegg": "Vedlegg"}

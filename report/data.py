@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from boligarkiv.db import Archive
 from boligarkiv.lexicon import load_lexicon
-from boligarkiv.models import Coverage, Document, Entity, Fetch, Flag, Kommune, Score, SignalHit
-from boligarkiv.vocabulary import PLAN_TYPES
+from boligarkiv.models import CaseDocument, Coverage, Document, Entity, Fetch, Flag, Kommune, Score, SignalHit
+from boligarkiv.vocabulary import CASE_ROLE_LABELS, PLAN_TYPES, PORTAL_LABELS
 from extract.metadata import LABELS
 
 DOC_TYPE_LABELS: dict[str | None, str] = {**LABELS, None: "Ikke klassifisert"}
@@ -135,6 +135,32 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
         )
         shas = [d.sha256 for d in docs]
         urls = _urls(s, shas)
+        cases = list(
+            s.scalars(
+                select(CaseDocument)
+                .where(CaseDocument.document_sha256.in_(shas))
+                .order_by(CaseDocument.meeting_date.desc().nulls_last(), CaseDocument.id)
+            )
+        )
+        # Case papers from meeting portals are shown as political decisions, apart from the plans; an
+        # attachment that is itself a plan (a draft sent to the kommunestyre) stays among the plans too.
+        case_only = {c.document_sha256 for c in cases if c.role != "vedlegg"}
+        by_sha = {d.sha256: d for d in docs}
+        political = [
+            {
+                "dato": c.meeting_date,
+                "organ": c.body,
+                "saksnummer": c.case_number,
+                "sak": c.case_title,
+                "dokument": c.document_title
+                or (by_sha[c.document_sha256].title if c.document_sha256 in by_sha else ""),
+                "rolle": CASE_ROLE_LABELS.get(c.role or "", c.role),
+                "portal": PORTAL_LABELS.get(c.portal, c.portal),
+                "portal_lenke": c.portal_url,
+                "sha256": c.document_sha256,
+            }
+            for c in cases
+        ]
         plans = [
             {
                 "sha256": d.sha256,
@@ -153,6 +179,7 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
                 "feil": d.extract_error,
             }
             for d in docs
+            if d.sha256 not in case_only
         ]
         scores = {
             sc.signal: sc
@@ -228,6 +255,7 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
                 "budsjett_brukt_opp": c.budget_exhausted,
                 "grunn": c.reason,
                 "grunn_tekst": COVERAGE_REASONS.get(c.reason),
+                "kilder": source_rows(c.sources),
             }
             for c in s.scalars(
                 select(Coverage).where(Coverage.kommune_nummer == nummer).order_by(Coverage.run_id.desc()).limit(10)
@@ -242,6 +270,7 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
             "nettside": k.nettside,
         },
         "planer": plans,
+        "politiske_vedtak": political,
         "signaler": signals,
         "enheter": {
             "organisasjoner": dict(sorted(entities["ORG"].items(), key=lambda kv: -kv[1])),
@@ -252,6 +281,26 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
         "dekning": coverage,
         "laget": date.today(),
     }
+
+
+def source_rows(sources: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The coverage ledger's documents per source, in words: the kommune's site, then each meeting portal."""
+    rows = []
+    for key, value in (sources or {}).items():
+        if key == "nettsted":
+            rows.append({"kilde": "Kommunens nettsted", "dokumenter": value.get("dokumenter", 0), "detaljer": ""})
+        elif key.startswith("møteportal:"):
+            portal = key.split(":", 1)[1]
+            errors = ", ".join(f"{k}: {v}" for k, v in (value.get("feil") or {}).items())
+            rows.append(
+                {
+                    "kilde": f"Møteportal ({PORTAL_LABELS.get(portal, portal)})",
+                    "dokumenter": value.get("dokumenter", 0),
+                    "detaljer": f"{value.get('saker', 0)} saker lest, {value.get('boligsaker', 0)} om bolig"
+                    + (f"; feil: {errors}" if errors else ""),
+                }
+            )
+    return rows
 
 
 COVERAGE_REASONS = {

@@ -71,6 +71,17 @@ def kommune_markdown(r: dict[str, Any]) -> str:
             )
     else:
         out.append("Ingen dokumenter arkivert.")
+    out += ["", "## Politiske vedtak", ""]
+    if r["politiske_vedtak"]:
+        out += ["| Møtedato | Organ | Saksnr. | Sak | Dokument | Portal |", "|---|---|---|---|---|---|"]
+        for c in r["politiske_vedtak"]:
+            when = c["dato"].strftime("%d.%m.%Y") if c["dato"] else ""
+            out.append(
+                f"| {when} | {c['organ'] or ''} | {c['saksnummer'] or ''} | {c['sak'] or ''} | {c['rolle']} | "
+                f"[{c['portal']}]({c['portal_lenke']}) |"
+            )
+    else:
+        out.append("Ingen boligsaker funnet i kommunens møteportal.")
     out += ["", "## Signaler", "", "| Signal | Poeng | Treff | Forpliktelse |", "|---|---|---|---|"]
     out += [f"| {s['navn']} | {s['poeng']:.2f} | {s['treff']} | {s['forpliktelse']} |" for s in r["signaler"]]
     for s in r["signaler"]:
@@ -98,11 +109,17 @@ def kommune_markdown(r: dict[str, Any]) -> str:
     else:
         out.append("Ingen flagg beregnet.")
     out += ["", "## Dekning", ""]
-    out += [
-        f"- Kjøring {c['kjøring']}: {c['sider']} sider, {c['dokumenter']} dokumenter"
-        + (f" — {c['grunn_tekst']}" if c["grunn_tekst"] else "")
-        for c in r["dekning"]
-    ] or ["Ikke gjennomsøkt ennå."]
+    for c in r["dekning"]:
+        out.append(
+            f"- Kjøring {c['kjøring']}: {c['sider']} sider, {c['dokumenter']} dokumenter"
+            + (f" — {c['grunn_tekst']}" if c["grunn_tekst"] else "")
+        )
+        out += [
+            f"  - {k['kilde']}: {k['dokumenter']} dokumenter" + (f" ({k['detaljer']})" if k["detaljer"] else "")
+            for k in c["kilder"]
+        ]
+    if not r["dekning"]:
+        out.append("Ikke gjennomsøkt ennå.")
     return "\n".join(out) + "\n"
 
 
@@ -144,6 +161,23 @@ def kommune_xlsx(r: dict[str, Any]) -> bytes:
                 for q in qs
             ],
         ),
+        "Politiske vedtak": (
+            ["Møtedato", "Organ", "Saksnr.", "Sak", "Dokument", "Rolle", "Portal", "Lenke", "sha256"],
+            [
+                [
+                    c["dato"],
+                    c["organ"],
+                    c["saksnummer"],
+                    c["sak"],
+                    c["dokument"],
+                    c["rolle"],
+                    c["portal"],
+                    c["portal_lenke"],
+                    c["sha256"],
+                ]
+                for c in r["politiske_vedtak"]
+            ],
+        ),
         "Flagg": (
             ["Indikator", "Navn", "År", "Verdi", "Terskel", "Flagget", "Mangler", "Kilde"],
             [
@@ -152,8 +186,13 @@ def kommune_xlsx(r: dict[str, Any]) -> bytes:
             ],
         ),
         "Dekning": (
-            ["Kjøring", "Sider", "Dokumenter", "Nye", "Grunn"],
-            [[c["kjøring"], c["sider"], c["dokumenter"], c["nye"], c["grunn_tekst"]] for c in r["dekning"]],
+            ["Kjøring", "Kilde", "Sider", "Dokumenter", "Nye", "Grunn"],
+            [[c["kjøring"], "I alt", c["sider"], c["dokumenter"], c["nye"], c["grunn_tekst"]] for c in r["dekning"]]
+            + [
+                [c["kjøring"], k["kilde"], None, k["dokumenter"], None, k["detaljer"]]
+                for c in r["dekning"]
+                for k in c["kilder"]
+            ],
         ),
     }
     for title, (header, rows) in sheets.items():

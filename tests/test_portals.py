@@ -9,6 +9,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from scrapy.http import HtmlResponse, TextResponse
 from sqlalchemy import select
 
@@ -20,6 +21,9 @@ from boligarkiv.testweb.server import TestWeb
 from crawler.portals import BY_NAME, detect
 from crawler.portals.base import Case, PortalError, Step
 from extract.stage import run_extract
+from report.data import kommune_report
+from report.render import kommune_html, kommune_markdown
+from web.app import create_app
 
 from .conftest import shared_data
 from .test_crawler import crawl
@@ -73,6 +77,25 @@ def test_housing_cases_are_archived_from_every_portal(tmp_path: Path) -> None:
             tally = coverage[nummer][f"møteportal:{portal}"]
             assert tally["boligsaker"] >= len(HOUSING_CASES) and tally["dokumenter"] >= 2 * len(HOUSING_CASES)
         print("\n".join(report))
+
+    # Reports show the cases as political decisions, apart from the plans, and the ledger per source.
+    r = kommune_report(archive, "3201")
+    assert r is not None
+    assert {c["sak"] for c in r["politiske_vedtak"]} == {c.title for c in CASES if c.key in HOUSING_CASES}
+    vedtak_shas = {c["sha256"] for c in r["politiske_vedtak"] if c["rolle"] != "Vedlegg"}
+    assert not vedtak_shas & {p["sha256"] for p in r["planer"]}
+    sources = {k["kilde"]: k for k in r["dekning"][0]["kilder"]}
+    assert sources["Møteportal (ACOS WebSak innsyn)"]["dokumenter"] >= 2 * len(HOUSING_CASES)
+    assert "Kommunens nettsted" in sources
+    html = kommune_html(r)
+    assert "Politiske vedtak" in html and "Boligsosial handlingsplan 2027–2030" in html
+    assert "Politiske vedtak" in kommune_markdown(r)
+    client = TestClient(create_app(archive.settings, archive))
+    feed = client.get("/feeds/kommune/5006/politiske-vedtak.atom")
+    assert feed.status_code == 200 and "Salg av kommunale utleieboliger i Storgata" in feed.text
+    assert "Budsjett" not in feed.text
+    everything = client.get("/feeds/politiske-vedtak.atom").text
+    assert everything.count("<entry>") >= 4 * 2 * len(HOUSING_CASES)
     archive.dispose()
 
 

@@ -21,9 +21,20 @@ from sqlalchemy import func, select
 
 from boligarkiv import __version__
 from boligarkiv.db import Archive, open_archive
-from boligarkiv.models import Base, ChangeEvent, Document, Fetch, Kommune, Page, Run, SavedSearch, SignalHit
+from boligarkiv.models import (
+    Base,
+    CaseDocument,
+    ChangeEvent,
+    Document,
+    Fetch,
+    Kommune,
+    Page,
+    Run,
+    SavedSearch,
+    SignalHit,
+)
 from boligarkiv.settings import Settings
-from boligarkiv.vocabulary import PLAN_TYPES
+from boligarkiv.vocabulary import CASE_ROLE_LABELS, PLAN_TYPES, PORTAL_LABELS
 from index.query import QuerySyntaxError, SearchUnavailable, parse_query
 from index.stage import get_backend
 from report import data as report_data
@@ -270,6 +281,55 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
                 )
                 for e, d in s.execute(q)
             ]
+
+    def case_entries(kommune: str | None, request: Request) -> list[Entry]:
+        """Political case papers from meeting portals, newest first: a feed apart from the plans."""
+        base = str(request.base_url).rstrip("/")
+        with archive.session() as s:
+            q = select(CaseDocument).order_by(CaseDocument.first_seen.desc(), CaseDocument.id.desc()).limit(100)
+            if kommune:
+                q = q.where(CaseDocument.kommune_nummer == kommune)
+            names = {k.nummer: k.navn for k in s.scalars(select(Kommune))}
+            return [
+                Entry(
+                    id=f"urn:boligarkiv:sak:{c.id}",
+                    title=f"Politisk sak: {c.case_title or c.document_title or ''} "
+                    f"({names.get(c.kommune_nummer or '', '')}, {c.body or ''}"
+                    + (f" {c.meeting_date:%d.%m.%Y}" if c.meeting_date else "")
+                    + ")",
+                    link=f"{base}/dokument/{c.document_sha256}",
+                    updated=c.first_seen,
+                    summary=f"{CASE_ROLE_LABELS.get(c.role or '', c.role or '')}"
+                    + (f", sak {c.case_number}" if c.case_number else "")
+                    + f" – {PORTAL_LABELS.get(c.portal, c.portal)}: {c.portal_url}",
+                )
+                for c in s.scalars(q)
+            ]
+
+    @app.get("/feeds/politiske-vedtak.atom", summary="Nye politiske saker om bolig fra møteportalene")
+    def feed_cases(request: Request) -> Response:
+        return atom_response(
+            atom(
+                "urn:boligarkiv:politiske-vedtak",
+                "Boligarkiv: politiske saker om bolig",
+                str(request.url),
+                str(request.base_url),
+                case_entries(None, request),
+            )
+        )
+
+    @app.get("/feeds/kommune/{nummer}/politiske-vedtak.atom", summary="Politiske saker om bolig i en kommune")
+    def feed_kommune_cases(nummer: str, request: Request) -> Response:
+        r = kommune_or_404(nummer)
+        return atom_response(
+            atom(
+                f"urn:boligarkiv:kommune:{nummer}:politiske-vedtak",
+                f"Boligarkiv: politiske saker om bolig i {r['kommune']['navn']}",
+                str(request.url),
+                f"{request.base_url}kommune/{nummer}",
+                case_entries(nummer.zfill(4), request),
+            )
+        )
 
     def atom_response(body: str) -> Response:
         return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.vocabulary import PORTAL_LABELS
 from crawler.portals.base import Case, CaseFile, PortalRef, Step, dotted_date, file_role, years
 
 # «PS 12/18 Tittel», «RS 3/2024 Tittel», also without the type letters.
@@ -18,7 +19,7 @@ AGENDA_RE = re.compile(r"^\s*(?:(PS|RS|OS|FO|DS|SR|ES|KS|IP)\s+)?(\d{1,4}/\d{2,4
 
 class AcosWebSak:
     name = "acos_websak"
-    label = "ACOS WebSak innsyn"
+    label = PORTAL_LABELS[name]
 
     def detect(self, url: str) -> PortalRef | None:
         parts = urlsplit(url)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.vocabulary import PORTAL_LABELS
 from crawler.portals.base import Case, CaseFile, PortalError, PortalRef, Step, iso_date, json_body
 
 ENHET_RE = re.compile(r"^enh_[0-9a-z]{10,40}$")
@@ -27,7 +28,7 @@ EXPAND = ",".join(
 
 class EInnsyn:
     name = "einnsyn"
-    label = "eInnsyn"
+    label = PORTAL_LABELS[name]
 
     def detect(self, url: str) -> PortalRef | None:
         parts = urlsplit(url)

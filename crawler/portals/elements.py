@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.vocabulary import PORTAL_LABELS
 from crawler.portals.base import Case, CaseFile, PortalError, PortalRef, Step, iso_date, json_body, years
 
 TENANT_RE = re.compile(r"^(/(?:[^/]+/)*?publikum/)(\d{9}(?:_PROD-\d{9}(?:-[A-Za-z0-9]+)?)?)(?:/|$)")
@@ -20,7 +21,7 @@ TENANT_RE = re.compile(r"^(/(?:[^/]+/)*?publikum/)(\d{9}(?:_PROD-\d{9}(?:-[A-Za-
 
 class ElementsPublikum:
     name = "elements"
-    label = "Elements Publikum"
+    label = PORTAL_LABELS[name]
 
     def detect(self, url: str) -> PortalRef | None:
         parts = urlsplit(url)

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.vocabulary import PORTAL_LABELS
 from crawler.portals.base import Case, CaseFile, PortalRef, Step, dotted_date, file_role
 
 ORG_RE = re.compile(r"^(/Meetings/[A-Za-z0-9_.-]+)(?:/|$)")
@@ -20,7 +21,7 @@ PERIOD_RE = re.compile(r"(\d{4})\s*-\s*(\d{4})")
 
 class OpenGov360:
     name = "opengov360"
-    label = "360 OpenGov Meetings"
+    label = PORTAL_LABELS[name]
 
     def detect(self, url: str) -> PortalRef | None:
         parts = urlsplit(url)
