@@ -47,7 +47,19 @@ PLANISH = (
     "planverk",
     "planstrategi",
 )
-HOUSING = ("bolig", "bustad", "husbank", "bostøtte", "bustøtte", "startlån", "utleie", "utleige")
+HOUSING = (
+    "bolig",
+    "bustad",
+    "husbank",
+    "bostøtte",
+    "bostotte",
+    "bustøtte",
+    "bustotte",
+    "startlån",
+    "startlan",
+    "utleie",
+    "utleige",
+)
 NAVIGATION = (
     "politikk",
     "dokumenter",

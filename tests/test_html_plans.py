@@ -83,3 +83,33 @@ def test_article_and_chapters_are_archived_as_plans(tmp_path: Path) -> None:
         assert new.previous_sha256 == docs[toc_url].sha256
     finally:
         web.stop()
+
+
+def test_every_cms_family_yields_its_plan_and_not_its_decoy(tmp_path: Path) -> None:
+    """Document URLs as the real CMS families shape them (ACOS /_f/, Optimizely globalassets/contentassets/
+    siteassets, Oslo getfile.php with NFD letters, Sitevision /download/18.…, an Azure blob on its own host)."""
+    from boligarkiv.testweb.sites import build_cms_sites
+
+    kommuner = [
+        ("3201", "Bærum"),
+        ("3312", "Lier"),
+        ("3324", "Gol"),
+        ("0301", "Oslo"),
+        ("3316", "Modum"),
+        ("3006", "Kongsberg"),
+    ]
+    sites = build_cms_sites(kommuner)
+    web = TestWeb(sites).start()
+    try:
+        seeds = web.write_seeds(tmp_path / "seeds.csv")
+        data = tmp_path / "data"
+        crawl(data, seeds)
+        docs = documents(data)
+        found = {d.sha256 for d in docs.values()}
+        for site in sites:
+            assert set(site.plans) <= found, (site.key, list(site.plans.values()))
+        assert len(docs) == len(sites), sorted(docs)  # no decoy archived
+        azure = next(d for url, d in docs.items() if "/aimfiles/" in url)
+        assert azure.mime == "application/pdf" and azure.kommune_nummer == "3006"
+    finally:
+        web.stop()

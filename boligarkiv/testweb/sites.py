@@ -514,3 +514,100 @@ def build_html_plan_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
         )
     fr.html_plans[plan] = "Boligsosial plan 2024–2028"
     return [article, chapters, temaplan, fr]
+
+
+def build_cms_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
+    """One site per CMS family, with the document URLs the real ones produce (`kommune_web/cms_documents/
+    EXAMPLES.md`): ACOS `/_f/p1/i<uuid>/<slug>.pdf` beside `<slug>.<id>.aspx` articles; Optimizely
+    `globalassets`, `contentassets/<32 hex>/` and `siteassets` with «---» and folded letters in the slugs;
+    Oslo's `getfile.php/<id>-<ts>/…` with an NFD-decomposed «Å»; Sitevision `/download/18.<hex>/<ts>/…`; and
+    an opaque Azure blob on its own host, named only by its link. Each has a decoy document beside the plan;
+    ground truth in `plans`."""
+    from urllib.parse import unquote
+
+    from .texts import make_pdf
+
+    def pdf(title: str, text: str) -> bytes:
+        return make_pdf([[title, text]], title)
+
+    plan_text = "Kommunen skal skaffe flere kommunale utleieboliger og gi startlån til vanskeligstilte."
+    decoy_text = "Planen omtaler kulturminner, turstier og skilting i sentrum."
+    families = [
+        (
+            "cms-acos",
+            "/_f/p1/i4cb126ce-f1d5-41a1-9126-b656ed445ee9/boligsosial-handlingsplan-2024-2028.pdf",
+            "Boligsosial handlingsplan 2024–2028",
+            "/_f/p1/i932152e9-25c2-4701-b401-60709772c64d/kulturminneplan-030225-med-innholdsfortegnelse.pdf",
+            "Kulturminneplan",
+            "/tjenester/bolig/boligsosialt-arbeid.4521.aspx",
+        ),
+        (
+            "cms-optimizely",
+            "/globalassets/10.-politikk-og-samfunn/samfunn/planer/kjas-helhetlig-boligstrategi-2023---2027.pdf",
+            "Helhetlig boligstrategi 2023–2027",
+            "/contentassets/0e1660488563479ab12e74392052e2fa/vedtatt-planstrategi-5.sept-24.pdf",
+            "Planstrategi",
+            "/politikk-og-samfunn/planer/",
+        ),
+        (
+            "cms-siteassets",
+            "/siteassets/bilder/hemsedal/bustadpolitisk-plan-2025-2030_vedteken201124.pdf",
+            "Bustadpolitisk plan 2025–2030",
+            "/siteassets/kultur/kulturplan-2025.pdf",
+            "Kulturplan 2025",
+            "/plan-og-utvikling/planar/",
+        ),
+        (
+            "cms-oslo",
+            "/getfile.php/13516840-1720167839/Tjenester%20og%20tilbud/Politikk%20og%20administrasjon/"
+            "Boligsosial%20handlingsplan%20%E2%80%93%20A%CC%8Apen%20by%202024-2027.pdf",
+            "Boligsosial handlingsplan – Åpen by 2024–2027",
+            "/getfile.php/13139280-1466695241/Tjenester%20og%20tilbud/Statistikk/Oslohelsa_kortversjon.pdf",
+            "Oslohelsa kortversjon",
+            "/politikk/planer-og-strategier/",
+        ),
+        (
+            "cms-sitevision",
+            "/download/18.6e7630f19545f3f20b2863/1741094402058/Boligplan%20Modum%20-%20for%20unge%20i%20etableringsfasen.pdf",
+            "Boligplan for unge i etableringsfasen",
+            "/download/18.5c2c56c219c98a23dd04954/1772711775859/Kommunedelplan%20Velferd%202026-2038%20(7).pdf",
+            "Kommunedelplan velferd",
+            "/bo-og-bygge/boligpolitikk.html",
+        ),
+        (
+            "cms-azure",
+            "DOCHOST/aimfiles/dec50ec7-4c9a-48ad-bd00-5cf9f9ad0cd5.pdf",
+            "Boligsosial plan 2023–2027",
+            "DOCHOST/aimfiles/a8004876-9b57-4c08-8d67-c71c6e33cf4d.pdf",
+            "Trafikksikkerhetsplan",
+            "/planer",
+        ),
+    ]
+    sites = []
+    for (nummer, navn), (key, plan_url, plan_name, decoy_url, decoy_title, section) in zip(
+        kommuner, families, strict=False
+    ):
+        site = Site(key=key, kommune_nummer=nummer, kommune_navn=navn, shape=key, language="nb")
+        site.resources["/"] = page(
+            f"{navn} kommune", links([(section, "Planer og strategier"), ("/kalender", "Kalender")])
+        )
+        plan_bytes = pdf(plan_name, plan_text)
+        decoy_bytes = pdf(decoy_title, decoy_text)
+        # Links name the documents the way these CMSs do: the plan by its title, the blob only by its link.
+        site.resources[section] = page(
+            "Planer og strategier",
+            links([(plan_url, f"{plan_name} (PDF)"), (decoy_url, f"{decoy_title} (PDF)")])
+            + '<img src="/handlers/bv.ashx/i486e0308-7b6e-4ab7-8dc4-c05854ba144b/logo.svg" alt="">',
+        )
+        for url, data in ((plan_url, plan_bytes), (decoy_url, decoy_bytes)):
+            if url.startswith("DOCHOST"):
+                site.doc_host_resources[unquote(url.removeprefix("DOCHOST"))] = Resource(
+                    data,
+                    content_type="application/octet-stream",  # blob stores rarely say what they hold
+                )
+            else:
+                site.resources[unquote(url)] = Resource(data, content_type="application/pdf")
+        site.plans[hashlib.sha256(plan_bytes).hexdigest()] = plan_name
+        site.features.add(key)
+        sites.append(site)
+    return sites
