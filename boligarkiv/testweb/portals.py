@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from urllib.parse import parse_qs, quote, urlsplit
 
 from .sites import Resource, Site, links, page
@@ -110,8 +111,10 @@ def _paper(case: PortalCase, role: str) -> bytes:
     return make_pdf([body], title)
 
 
+@cache
 def _files(case: PortalCase) -> list[tuple[str, str, bytes]]:
-    """(role, title, bytes) for a case's public papers."""
+    """(role, title, bytes) for a case's public papers: made once, so a portal serves the same bytes on
+    every visit, as a real archive does (a rerun must find them unchanged)."""
     t = case.title or ""
     files = [("saksframlegg", t, _paper(case, "saksframlegg")), ("vedtak", f"Vedtak {t}", _paper(case, "vedtak"))]
     if case.key == "bsh":
