@@ -336,6 +336,10 @@ def crawl(
                 "feil": c.errors,
                 "budsjett_brukt_opp": c.budget_exhausted,
                 "grunn": c.reason,
+                "politiske_saker": sum(
+                    v.get("dokumenter", 0) for k, v in (c.sources or {}).items() if k.startswith("møteportal:")
+                ),
+                "kilder": c.sources or {},
             }
             for c in session.scalars(
                 select(Coverage).where(Coverage.run_id == result["run_id"]).order_by(Coverage.kommune_nummer)
@@ -344,7 +348,8 @@ def crawl(
     if fmt is Format.json:
         emit({"kjoring": result, "dekning": ledger}, fmt)
     else:
-        emit(ledger, fmt, title=f"Dekning, kjøring {result['run_id']}")
+        columns = [c for c in (ledger[0] if ledger else {}) if c != "kilder"]
+        emit(ledger, fmt, columns=columns or None, title=f"Dekning, kjøring {result['run_id']}")
         err_console.print(
             f"Ferdig: {result['pages']} sider, {result['new_documents']} nye dokumenter, "
             f"{result['not_modified']} uendret, {result['errors']} feil."
