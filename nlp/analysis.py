@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, ORTH
+import numpy as np
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
@@ -20,7 +21,7 @@ from boligarkiv.lexicon import Lexicon, load_lexicon, matcher_patterns, required
 from nlp.entities import EntityHit, find_entities
 from nlp.features import sentence_features, word_features
 from nlp.pipeline import get_pipeline, pipeline_name
-from nlp.rules import LEVELS, is_negated, sentence_commitment
+from nlp.rules import LEVELS, commitment_in_rows, negated_in_rows
 from nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 
 NLP_CODE_VERSION = "nlp-3"
@@ -146,9 +147,12 @@ def _scan(
     ids: list[int] = []
     content = False
     cache = model.word_ids if model is not None else _no_model_words
+    bigrams = model.bigram_ids if model is not None else {}
     prev: str | None = None
+    prev_hash = 0
     for i in range(start, end):
-        key = (rows[i][0], rows[i][1])
+        row = rows[i]
+        key = (row[0], row[1])
         hit = cache.get(key)
         if hit is None:
             hit = _word_entry(doc, i, model)
@@ -164,10 +168,17 @@ def _scan(
             continue
         ids.extend(word)
         if prev is not None:
-            j = model.vocab.get(f"b:{prev}|{lemma}")
-            if j is not None:
+            # Bigram ids by the two lemmas' hashes: no string is built for a pair seen before.
+            pair = (prev_hash, row[1])
+            j = bigrams.get(pair)
+            if j is None:
+                j = model.vocab.get(f"b:{prev}|{lemma}", -1)
+                if len(bigrams) < 1_000_000:
+                    bigrams[pair] = j
+            if j >= 0:
                 ids.append(j)
         prev = lemma
+        prev_hash = row[1]
     return present, ids, content
 
 
@@ -186,7 +197,7 @@ def _word_entry(doc: Doc, i: int, model: SignalModel | None) -> WordEntry:
 
 
 _no_model_words: dict[tuple[int, int], WordEntry] = {}
-ATTRS = [ORTH, LEMMA]
+ATTRS = [ORTH, LEMMA, LOWER]  # rules.LEMMA_COL / LOWER_COL index these
 
 
 def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: int) -> tuple[Span, list[str]]:
@@ -206,38 +217,51 @@ def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: in
     return doc[anchor : anchor + 1], top
 
 
-def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[Hit]:
+def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: str | None = None) -> list[Hit]:
     """At most one hit per sentence and signal (the clearest quote), lexicon and model combined by the
     decision rule the model was trained with."""
     lex = load_lexicon().by_id
     hits: list[Hit] = []
     cols = {s: i for i, s in enumerate(model.signals)} if model else {}
     rows = doc.to_array(ATTRS).tolist()
-    page_text = doc.text
+    # The page text as given: tokenisation keeps every character, and Doc.text would build a Token per word.
+    page_text = doc.text if text is None else text
     sentence_text = ""
-    for sent in doc.sents:
+    # First pass over every sentence: slot keys and feature ids from the hash rows, lexicon matches where a
+    # slot is present; then the model's logits for all sentences in one sparse product.
+    scanned: list[tuple[Span, dict[str, tuple[Span, str, bool]], list[str]]] = []
+    id_lists: list[list[int]] = []
+    for sent in sentence_spans(doc):
         present, ids, content = _scan(doc, rows, sent.start, sent.end, model)
         if not content:
             continue
-        matches = lexicon_matches(sent, lang, present)
         best: dict[str, tuple[Span, str, bool]] = {}
-        for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
-            neg = is_negated(span)
-            old = best.get(span.label_)
-            if old is None or (old[2] and not neg):
-                best[span.label_] = (span, pattern_id, neg)
+        if present:
+            matches = lexicon_matches(sent, lang, present)
+            for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
+                neg = negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
+                old = best.get(span.label_)
+                if old is None or (old[2] and not neg):
+                    best[span.label_] = (span, pattern_id, neg)
         lex_signals = sorted(best)
-        logits = None
         if model is not None:
             for sig in lex_signals:
                 i = model.vocab.get(f"lex:{sig}")
                 if i is not None:
                     ids.append(i)
-            logits = model.logits(ids)
-            if not best and not (logits >= model.logit_thresholds).any():
-                continue  # nothing fires in this sentence: most sentences end here
         elif not best:
             continue
+        scanned.append((sent, best, lex_signals))
+        id_lists.append(ids)
+    all_logits = model.batch_logits(id_lists) if model is not None and scanned else None
+    fires_any = (all_logits >= model.logit_thresholds).any(axis=1) if all_logits is not None else None
+    for k, (sent, best, lex_signals) in enumerate(scanned):
+        logits = None
+        if all_logits is not None:
+            assert fires_any is not None
+            if not best and not fires_any[k]:
+                continue  # nothing fires in this sentence: most sentences end here
+            logits = all_logits[k]
         sentence_level: str | None = None
         for signal_id in lex:
             mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
@@ -255,7 +279,7 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
                 continue
             features: list[str] = []
             if sentence_level is None:
-                sentence_level = sentence_commitment(sent)
+                sentence_level = commitment_in_rows(rows, sent.start, sent.end)
                 sentence_text = page_text[sent.start_char : sent.end_char].strip()
             if lexhit is not None:
                 span, pattern_id, neg = lexhit
@@ -263,7 +287,7 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
             else:
                 assert model is not None
                 span, features = _explain(model, sent, lex_signals, cols[signal_id])
-                pattern_id, neg = None, is_negated(span)
+                pattern_id, neg = None, negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
                 source = "model"
             hits.append(
                 Hit(
@@ -286,6 +310,17 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None) -> list[
     return hits
 
 
+def sentence_spans(doc: Doc) -> list[Span]:
+    """The sentences as spans, from the sentence-start array: `Doc.sents` builds a Token per word."""
+    n = len(doc)
+    if not n:
+        return []
+    starts = np.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return [doc[a:b] for a, b in zip(starts, [*starts[1:], n], strict=True)]
+
+
 def _previous_word(span: Span) -> str:
     i = span.start - 1
     doc = span.doc
@@ -304,12 +339,13 @@ def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | bool 
         model = None
     nlp = get_pipeline(lang)
     result = Analysis(language=lang, pipeline=pipeline_name(lang))
-    for number, doc in enumerate(nlp.pipe(pages, batch_size=16), start=1):
+    has_ner = "ner" in nlp.pipe_names
+    for number, (text, doc) in enumerate(zip(pages, nlp.pipe(pages, batch_size=16), strict=True), start=1):
         flags = doc.to_array([IS_PUNCT, IS_SPACE])
         result.words += int((flags.sum(axis=1) == 0).sum()) if len(doc) else 0
-        result.hits.extend(_hits_in(doc, number, lang, model))
-        result.entities.extend((number, e) for e in find_entities(doc.text))
-        if doc.has_annotation("ENT_IOB"):
+        result.hits.extend(_hits_in(doc, number, lang, model, text))
+        result.entities.extend((number, e) for e in find_entities(text))
+        if has_ner:
             for ent in doc.ents:
                 result.entities.append((number, EntityHit(ent.label_, ent.text, ent.start_char, ent.end_char)))
     return result

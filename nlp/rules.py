@@ -11,6 +11,7 @@ wins over the rest because «skal vurdere» promises only a look; then gjennomf�
 
 from __future__ import annotations
 
+from spacy.strings import get_string_id
 from spacy.tokens import Span
 
 NEG_CUES = {
@@ -181,5 +182,58 @@ def sentence_commitment(sent: Span) -> str:
     if lemmas & VEDTATT or forms & VEDTATT:
         return "vedtatt"
     if lemmas & INTENSJON or forms & INTENSJON:
+        return "intensjon"
+    return "nevnt"
+
+
+# --- the same rules over hash rows (Doc.to_array([ORTH, LEMMA, LOWER])): no Token objects --------------------
+def _hashes(words: set[str]) -> frozenset[int]:
+    return frozenset(get_string_id(w) for w in words)
+
+
+_NEG_H = _hashes(NEG_CUES)
+_ABOLISHED_H = _hashes(ABOLISHED)
+_NOT_NEXT_H = _hashes(NOT_NEGATION_NEXT)
+_BOUNDARY_H = _hashes(BOUNDARY)
+_COMMA_H = get_string_id(",")
+_VURDERES_H = _hashes(VURDERES)
+_DONE_FORMS_H = _hashes(DONE_FORMS)
+_DONE_AUX_H = _hashes(DONE_AUX)
+_VEDTATT_H = _hashes(VEDTATT)
+_INTENSJON_H = _hashes(INTENSJON)
+LEMMA_COL, LOWER_COL = 1, 2  # columns of the rows the analysis builds
+
+
+def negated_in_rows(rows: list[list[int]], sent_start: int, sent_end: int, start: int, end: int) -> bool:
+    """`is_negated` for the tokens start:end of a sentence, read from hash rows."""
+    n = len(rows)
+    for i in range(start - 1, max(sent_start, start - BACK_WINDOW) - 1, -1):
+        low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
+        if low in _BOUNDARY_H or lemma in _BOUNDARY_H:
+            break
+        if (lemma in _NEG_H or low in _NEG_H) and not (i + 1 < n and rows[i + 1][LOWER_COL] in _NOT_NEXT_H):
+            return True
+    for i in range(end, min(sent_end, end + FORWARD_WINDOW)):
+        low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
+        if low in _BOUNDARY_H or low == _COMMA_H or lemma in _BOUNDARY_H:
+            break
+        if (lemma in _NEG_H or low in _NEG_H or low in _ABOLISHED_H) and not (
+            i + 1 < n and rows[i + 1][LOWER_COL] in _NOT_NEXT_H
+        ):
+            return True
+    return False
+
+
+def commitment_in_rows(rows: list[list[int]], sent_start: int, sent_end: int) -> str:
+    """`sentence_commitment` for a sentence, read from hash rows."""
+    lemmas = {r[LEMMA_COL] for r in rows[sent_start:sent_end]}
+    forms = {r[LOWER_COL] for r in rows[sent_start:sent_end]}
+    if lemmas & _VURDERES_H or forms & _VURDERES_H:
+        return "vurderes"
+    if forms & _DONE_FORMS_H and forms & _DONE_AUX_H:
+        return "gjennomfort"
+    if lemmas & _VEDTATT_H or forms & _VEDTATT_H:
+        return "vedtatt"
+    if lemmas & _INTENSJON_H or forms & _INTENSJON_H:
         return "intensjon"
     return "nevnt"

@@ -33,6 +33,7 @@ class SignalModel:
     meta: dict
     # Feature ids per (form, lemma), filled by the analysis as it meets words.
     word_ids: dict[tuple[int, int], tuple] = field(default_factory=dict, repr=False)
+    bigram_ids: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # -1: not a feature
 
     @property
     def logit_thresholds(self) -> np.ndarray:
@@ -57,6 +58,20 @@ class SignalModel:
         if not ids:
             return self.bias.copy()
         return self.bias + self.weights[ids].sum(axis=0)
+
+    def batch_logits(self, id_lists: list[list[int]]) -> np.ndarray:
+        """Logits for many sentences at once (rows: sentences): one sparse product instead of a numpy call
+        per sentence. A feature listed twice counts twice, as in `logits`."""
+        from scipy import sparse
+
+        lengths = [len(ids) for ids in id_lists]
+        indptr = np.zeros(len(id_lists) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.fromiter((i for ids in id_lists for i in ids), dtype=np.int64, count=int(indptr[-1]))
+        x = sparse.csr_matrix(
+            (np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(id_lists), self.weights.shape[0])
+        )
+        return np.asarray(x @ self.weights) + self.bias
 
     def ids(self, features: list[str]) -> list[int]:
         v = self.vocab
