@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from boligarkiv.extract.stage import extract_one
 from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES, make_pdf, make_table_pdf
 from boligarkiv.workers import Job, run_pool
-from extract.stage import extract_one
 
 
 def make_corpus_pdf(args: tuple[int, int]) -> bytes:

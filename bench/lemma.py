@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import simplemma
 
 from boligarkiv.lemmas import Lemmatizer
-from nlp.pipeline import get_pipeline, model_installed
+from boligarkiv.nlp.pipeline import get_pipeline, model_installed
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_nb" / "no_bokmaal-ud-test.conllu"
 

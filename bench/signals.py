@@ -28,11 +28,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from boligarkiv.lexicon import load_lexicon
-from nlp.analysis import analyse_pages
-from nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus
-from nlp.doc_kind import DocKindModel, train_doc_kind
-from nlp.signal_model import load_signal_model
-from nlp.train import parse_passages, train_parsed
+from boligarkiv.nlp.analysis import analyse_pages
+from boligarkiv.nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus
+from boligarkiv.nlp.doc_kind import DocKindModel, train_doc_kind
+from boligarkiv.nlp.signal_model import load_signal_model
+from boligarkiv.nlp.train import parse_passages, train_parsed
 
 # (a) One regular expression per signal, written once from the signal names, never tuned on any data.
 BASELINE = {
@@ -175,7 +175,7 @@ def evaluate(passages_file: Path, labels_file: Path) -> None:
     print(f"{len(passages)} passages scored with the shipped model ({model.version if model else 'no model'})")
     print_table(signals, tallies)
     print(negation_line(passages, negated_pred, signals))
-    from nlp.doc_kind import load_doc_kind_model
+    from boligarkiv.nlp.doc_kind import load_doc_kind_model
 
     kind_model = load_doc_kind_model()
     if kind_model is not None:

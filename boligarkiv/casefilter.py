@@ -11,8 +11,8 @@ CaseJudge = Callable[[str, bytes | None, str | None], str]
 def make_case_judge() -> CaseJudge:
     def judge(title: str, body: bytes | None, mime: str | None) -> str:
         # Imported on first use: a crawl that meets no portal never loads the language pipeline.
-        from extract.formats import extract_pages
-        from nlp.case_relevance import judge_case
+        from boligarkiv.extract.formats import extract_pages
+        from boligarkiv.nlp.case_relevance import judge_case
 
         if body is None:
             return judge_case(title)

@@ -280,8 +280,8 @@ def crawl(
     """Gå gjennom kommunenes nettsteder og arkiver plandokumenter (høflig og inkrementelt)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from boligarkiv.crawler.runner import run_crawl
     from boligarkiv.seeds import select_seeds
-    from crawler.runner import run_crawl
 
     hold_run_lock(ctx, "crawl")
     state = get_ctx(ctx)
@@ -426,7 +426,7 @@ def extract(
 ) -> None:
     """Hent ut sidetekst og planmetadata fra arkiverte dokumenter (PDF, HTML, DOCX, OCR)."""
 
-    from extract.stage import pending, run_extract
+    from boligarkiv.extract.stage import pending, run_extract
 
     hold_run_lock(ctx, "extract")
     archive = get_ctx(ctx).archive()
@@ -489,7 +489,7 @@ def signals(
     """Analyser en ren tekst og vis signaltreff og poeng (for å teste tekst direkte)."""
     import sys
 
-    from nlp.analysis import analyse_text
+    from boligarkiv.nlp.analysis import analyse_text
 
     if file == "-":
         text = sys.stdin.read()
@@ -529,7 +529,7 @@ def analyse(
 ) -> None:
     """Finn signaler, enheter og poeng i alle uttrukne dokumenter."""
 
-    from nlp.stage import pending, run_analyse
+    from boligarkiv.nlp.stage import pending, run_analyse
 
     hold_run_lock(ctx, "analyse")
     archive = get_ctx(ctx).archive()
@@ -552,7 +552,7 @@ def index(
 ) -> None:
     """Oppdater søkeindeksen (SQLite FTS5, eller Elasticsearch når BOLIGARKIV_ES_URL er satt)."""
 
-    from index.stage import run_index
+    from boligarkiv.index.stage import run_index
 
     hold_run_lock(ctx, "index")
     archive = get_ctx(ctx).archive()
@@ -575,8 +575,8 @@ def search(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Søk i arkivet: rangerte dokumenter med sidetall, uthevede utdrag og fasetter."""
-    from index.query import QuerySyntaxError, SearchUnavailable, parse_query
-    from index.stage import get_backend
+    from boligarkiv.index.query import QuerySyntaxError, SearchUnavailable, parse_query
+    from boligarkiv.index.stage import get_backend
 
     try:
         parsed = parse_query(query)
@@ -628,9 +628,9 @@ def flags(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Hent SSB-indikatorer og ROBEK-listen og beregn røde flagg per kommune."""
-    from flags.indicators import CONFIG, IndicatorConfigError
-    from flags.ssb import SsbError
-    from flags.stage import run_flags
+    from boligarkiv.flags.indicators import CONFIG, IndicatorConfigError
+    from boligarkiv.flags.ssb import SsbError
+    from boligarkiv.flags.stage import run_flags
 
     hold_run_lock(ctx, "flags")
     archive = get_ctx(ctx).archive()
@@ -681,7 +681,7 @@ def report(
     """Signalrapport for en kommune, eller nasjonal screening av alle (--all)."""
     import sys
 
-    from report import data, render
+    from boligarkiv.report import data, render
 
     archive = get_ctx(ctx).archive()
     if all_ == (kommune is not None):
@@ -733,7 +733,7 @@ def serve(
     """Start webappen (søk, kommunerapporter, screening, feeds og JSON-API)."""
     import uvicorn
 
-    from web.app import create_app
+    from boligarkiv.web.app import create_app
 
     state = get_ctx(ctx)
     state.archive()  # fail early, with exit codes, on a bad data dir or schema
@@ -745,7 +745,9 @@ def serve(
         os.environ["BOLIGARKIV_DATA_DIR"] = str(state.settings.data_dir)
         if state.settings.database_url:
             os.environ["BOLIGARKIV_DATABASE_URL"] = state.settings.database_url
-        uvicorn.run("web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run(
+            "boligarkiv.web.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning"
+        )
     else:
         uvicorn.run(create_app(state.settings, state.archive()), host=host, port=port, log_level="warning")
 
@@ -761,7 +763,7 @@ def _crawl_options(
 ) -> Any:
     """The one place crawl options come from, for crawl, run, schedule and demo. Husbanken's library is
     walked when asked for, or by default in the whole job (`crawl_husbanken`)."""
-    from crawler.runner import CrawlOptions
+    from boligarkiv.crawler.runner import CrawlOptions
 
     walk_library = settings.crawl_husbanken if husbanken is None else husbanken
     judge = None
@@ -910,7 +912,7 @@ def demo(
     if serve_app:
         import uvicorn
 
-        from web.app import create_app
+        from boligarkiv.web.app import create_app
 
         err_console.print(f"Åpne http://127.0.0.1:{port}/ (Ctrl+C avslutter)")
         uvicorn.run(create_app(settings, archive), host="127.0.0.1", port=port, log_level="warning")

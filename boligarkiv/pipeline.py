@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from boligarkiv import __version__
 from boligarkiv.changes import record_changes
+from boligarkiv.crawler.pipeline import finish_run, start_run
 from boligarkiv.db import Archive
 from boligarkiv.models import ChangeEvent, Document, Fetch, utcnow
 from boligarkiv.seeds import Seed
-from crawler.pipeline import finish_run, start_run
 
 STAGES = ("crawl", "extract", "analyse", "flags", "index")
 
@@ -34,10 +34,10 @@ def run_all(
     robek_csv: Path | None = None,
     progress: Callable[[str, str], None] | None = None,
 ) -> dict[str, Any]:
-    from extract.stage import run_extract
-    from flags.stage import run_flags
-    from index.stage import run_index
-    from nlp.stage import run_analyse
+    from boligarkiv.extract.stage import run_extract
+    from boligarkiv.flags.stage import run_flags
+    from boligarkiv.index.stage import run_index
+    from boligarkiv.nlp.stage import run_analyse
 
     skip = skip or set()
     say = progress or (lambda _stage, _msg: None)
@@ -135,7 +135,7 @@ def crawl_in_child(archive: Archive, seeds: list[Seed], options: Any) -> dict[st
     """
     import multiprocessing as mp
 
-    from crawler.runner import run_crawl
+    from boligarkiv.crawler.runner import run_crawl
 
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)

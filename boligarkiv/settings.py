@@ -7,13 +7,29 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SEEDS = REPO_ROOT / "seeds" / "kommune_urls.csv"
+
+
+def _default_seeds() -> Path:
+    """The seeds shipped with the package (`seeds/` is installed as `boligarkiv.seeddata`), found the same way
+    in a source checkout and in an installed wheel."""
+    from importlib.resources import files
+
+    try:
+        return Path(str(files("boligarkiv.seeddata") / "kommune_urls.csv"))
+    except ModuleNotFoundError:  # a checkout used without installing it
+        return REPO_ROOT / "seeds" / "kommune_urls.csv"
+
+
+DEFAULT_SEEDS = _default_seeds()
 ENV_PREFIX = "BOLIGARKIV_"
 
 
@@ -32,7 +48,23 @@ def _default_data_dir() -> Path:
     return base / "boligarkiv"
 
 
-class Settings(BaseModel):
+# The [boligarkiv] table of the TOML file being loaded: a settings source below the environment.
+_TOML_VALUES: ContextVar[dict[str, Any]] = ContextVar("boligarkiv_toml_values", default={})  # noqa: B039
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _TOML_VALUES.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in _TOML_VALUES.get().items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Every setting has a BOLIGARKIV_<NAME> environment variable (pydantic-settings); see the README."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore")
+
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = None
     es_url: str | None = None
@@ -58,6 +90,18 @@ class Settings(BaseModel):
     portal_max_documents: int = Field(default=80, ge=1)  # case papers per kommune and run
     write_token: str | None = None
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Precedence: explicit values (CLI flags) > environment > TOML file > defaults.
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -73,17 +117,8 @@ class Settings(BaseModel):
         return self.db_url.startswith("sqlite")
 
 
-def _env_values() -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in Settings.model_fields:
-        raw = os.environ.get(ENV_PREFIX + name.upper())
-        if raw is not None and raw != "":
-            values[name] = raw
-    return values
-
-
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build settings; `config_file` defaults to $BOLIGARKIV_CONFIG or <data_dir>/boligarkiv.toml."""
+    """Build settings; `config_file` defaults to $BOLIGARKIV_CONFIG."""
     values: dict[str, Any] = {}
     path = config_file or (Path(os.environ["BOLIGARKIV_CONFIG"]) if os.environ.get("BOLIGARKIV_CONFIG") else None)
     if path is not None:
@@ -93,12 +128,13 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             values.update(tomllib.loads(path.read_text(encoding="utf-8")).get("boligarkiv", {}))
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"Ugyldig TOML i {path}: {exc}") from exc
-    values.update(_env_values())
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    token = _TOML_VALUES.set(values)
     try:
-        return Settings(**values)
-    except ValueError as exc:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
         raise SettingsError(f"Ugyldige innstillinger: {exc}") from exc
+    finally:
+        _TOML_VALUES.reset(token)
 
 
 def ensure_data_dir(settings: Settings) -> Path:

@@ -14,8 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from boligarkiv.crawler import scoring
 from boligarkiv.formats import CHAPTER_MARKER
-from crawler import scoring
 
 MIN_ARTICLE_CHARS = 2500  # main text of a plan published as one article
 MAX_CHAPTERS = 40

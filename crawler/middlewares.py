@@ -12,7 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.scope import is_private_host, may_enter, netloc
+from boligarkiv.crawler.scope import is_private_host, may_enter, netloc
 
 
 def _states(spider: Spider) -> dict[str, Any]:

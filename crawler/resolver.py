@@ -14,7 +14,7 @@ from typing import Any
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
-from crawler.scope import is_private_ip
+from boligarkiv.crawler.scope import is_private_ip
 
 
 class GuardedResolver(CachingThreadedResolver):

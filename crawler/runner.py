@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import select
 
 from boligarkiv import __version__
+from boligarkiv.crawler.pipeline import finish_run, start_run
+from boligarkiv.crawler.scope import is_private_host
 from boligarkiv.db import Archive
 from boligarkiv.models import Document, Fetch
 from boligarkiv.seeds import Seed
 from boligarkiv.vocabulary import CORRUPT_BLOB
-from crawler.pipeline import finish_run, start_run
-from crawler.scope import is_private_host
 
 CRAWLER_VERSION = f"crawler-{__version__}.1"
 
@@ -85,12 +85,12 @@ def scrapy_settings(opts: CrawlOptions) -> dict[str, Any]:
         "LOG_LEVEL": opts.log_level,
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.ScopeGuardMiddleware": 50,
-            "crawler.middlewares.BudgetMiddleware": 60,
-            "crawler.middlewares.RetryAfterMiddleware": 560,
+            "boligarkiv.crawler.middlewares.ScopeGuardMiddleware": 50,
+            "boligarkiv.crawler.middlewares.BudgetMiddleware": 60,
+            "boligarkiv.crawler.middlewares.RetryAfterMiddleware": 560,
         },
-        "ITEM_PIPELINES": {"crawler.pipeline.ArchivePipeline": 300},
-        "DNS_RESOLVER": "crawler.resolver.GuardedResolver",
+        "ITEM_PIPELINES": {"boligarkiv.crawler.pipeline.ArchivePipeline": 300},
+        "DNS_RESOLVER": "boligarkiv.crawler.resolver.GuardedResolver",
         "BOLIGARKIV_ALLOW_PRIVATE_DNS": False,
     }
 
@@ -103,8 +103,8 @@ def run_crawl(
 ) -> dict[str, Any]:
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.spiders.husbanken import HusbankenSpider
-    from crawler.spiders.kommune import KommuneSpider
+    from boligarkiv.crawler.spiders.husbanken import HusbankenSpider
+    from boligarkiv.crawler.spiders.kommune import KommuneSpider
 
     run_id = start_run(
         archive,

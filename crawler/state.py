@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from boligarkiv.crawler.scope import is_private_host, netloc, site_aliases
 from boligarkiv.seeds import Seed
-from crawler.scope import is_private_host, netloc, site_aliases
 
 
 @dataclass

@@ -16,12 +16,12 @@ from sqlalchemy import delete, or_, select
 
 from boligarkiv.blobs import BlobNotFoundError, CorruptBlobError
 from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.extract.clean import clean_pages
+from boligarkiv.extract.formats import extract_pages
+from boligarkiv.extract.metadata import extract_metadata
 from boligarkiv.models import CaseDocument, Document, Page, utcnow
 from boligarkiv.vocabulary import CORRUPT_BLOB
 from boligarkiv.workers import Job, run_pool
-from extract.clean import clean_pages
-from extract.formats import extract_pages
-from extract.metadata import extract_metadata
 
 EXTRACT_VERSION = "extract-2"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from flags.jsonstat import Cell
+from boligarkiv.flags.jsonstat import Cell
 
 CONFIG = Path(__file__).resolve().parent / "indicators.yaml"
 KINDS = ("latest", "negative_years", "growth", "change_to", "ratio", "sum_last")

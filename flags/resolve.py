@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flags.indicators import EXPRESSION, Indicator, IndicatorConfigError
+from boligarkiv.flags.indicators import EXPRESSION, Indicator, IndicatorConfigError
 
 NATIONAL_CODES = ("EAKUO", "0")  # KOSTRA «Landet uten Oslo»; elsewhere «Hele landet»
 GROUP_CODE = re.compile(r"^EKG\d\d$")

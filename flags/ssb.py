@@ -20,8 +20,8 @@ import httpx
 from sqlalchemy import select
 
 from boligarkiv.db import Archive
+from boligarkiv.flags.jsonstat import Cell, JsonStatError, parse_dataset
 from boligarkiv.models import HttpCache
-from flags.jsonstat import Cell, JsonStatError, parse_dataset
 
 DEFAULT_URL = "https://data.ssb.no/api/pxwebapi/v2"
 

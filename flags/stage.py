@@ -16,12 +16,19 @@ import httpx
 from sqlalchemy import select, update
 
 from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.flags import robek
+from boligarkiv.flags.indicators import (
+    CONFIG,
+    Indicator,
+    IndicatorConfigError,
+    load_indicators,
+    measure,
+    series_by_region,
+)
+from boligarkiv.flags.resolve import NoCurrentTable, choose_table, resolve
+from boligarkiv.flags.ssb import SsbClient, SsbError, SsbUnreachable
 from boligarkiv.kommunenavn import KommuneMatcher, KommuneRef
 from boligarkiv.models import Flag, HttpCache, Kommune, utcnow
-from flags import robek
-from flags.indicators import CONFIG, Indicator, IndicatorConfigError, load_indicators, measure, series_by_region
-from flags.resolve import NoCurrentTable, choose_table, resolve
-from flags.ssb import SsbClient, SsbError, SsbUnreachable
 
 FLAGS_VERSION = "flags-2"
 NATIONAL_NAMES = {"EAKUO": "Landet uten Oslo", "EAK": "Landet", "0": "Hele landet"}

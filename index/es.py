@@ -1,4 +1,9 @@
-"""Elasticsearch backend (official client, `es` extra): the same query language and results as FTS5.
+"""Elasticsearch / OpenSearch backend (`es` extra): the same query language and results as FTS5.
+
+Spoken through opensearch-py, which talks to OpenSearch 1–2 and to Elasticsearch 7–8 alike (the official
+Elasticsearch client refuses any server that is not Elastic's). The tests run it against a real OpenSearch
+2.19 node (tools/search-node); the REST calls used here — index with aliases, bulk, search with collapse and
+aggregations — are the same on Elasticsearch.
 
 Index layout: versioned physical indices `boligarkiv-pages-<n>` behind the alias `boligarkiv-pages`, so a
 rebuild fills a fresh index and swaps the alias in one atomic action. Norwegian analysis on `text`
@@ -12,10 +17,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from index.fts import TYPE_ALIASES, key
-from index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, Term, Word
-from index.records import DocumentHit, PageRecord, SearchResult
-from index.textmatch import Matcher, lemmas_of
+from boligarkiv.index.fts import TYPE_ALIASES, key
+from boligarkiv.index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, Term, Word
+from boligarkiv.index.records import DocumentHit, PageRecord, SearchResult
+from boligarkiv.index.textmatch import Matcher, lemmas_of
 
 ALIAS = "boligarkiv-pages"
 
@@ -192,9 +197,9 @@ class EsBackend:
     name = "elasticsearch"
 
     def __init__(self, url: str, alias: str = ALIAS) -> None:
-        from elasticsearch import Elasticsearch
+        from opensearchpy import OpenSearch
 
-        self.es = Elasticsearch(url, request_timeout=60, retry_on_timeout=True, max_retries=3)
+        self.es = OpenSearch([url], timeout=60, retry_on_timeout=True, max_retries=3)
         self.alias = alias
         self._buffer: list[dict[str, Any]] = []
         self.ensure()
@@ -207,24 +212,30 @@ class EsBackend:
     def ensure(self) -> None:
         if self._physical() is None:
             name = f"{self.alias}-{int(time.time() * 1000)}"
-            self.es.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
-            self.es.indices.update_aliases(actions=[{"add": {"index": name, "alias": self.alias}}])
+            self.es.indices.create(index=name, body={"settings": SETTINGS, "mappings": MAPPINGS})
+            self.es.indices.update_aliases(body={"actions": [{"add": {"index": name, "alias": self.alias}}]})
 
     def reset(self) -> None:
         """Create a fresh index and swap the alias to it atomically; the old index is then removed."""
         old = self._physical()
         name = f"{self.alias}-{int(time.time() * 1000)}"
-        self.es.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
+        self.es.indices.create(index=name, body={"settings": SETTINGS, "mappings": MAPPINGS})
         actions: list[dict[str, Any]] = [{"add": {"index": name, "alias": self.alias}}]
         if old:
             actions.insert(0, {"remove": {"index": old, "alias": self.alias}})
-        self.es.indices.update_aliases(actions=actions)
+        self.es.indices.update_aliases(body={"actions": actions})
         if old:
             self.es.indices.delete(index=old)
 
     def replace_document(self, sha256: str, pages: list[PageRecord]) -> None:
         self.flush()
-        self.es.delete_by_query(index=self.alias, query={"term": {"sha256": sha256}}, refresh=True, conflicts="proceed")
+        # The document's old pages by id, then deleted in the next bulk: delete-by-query needs the reindex
+        # module, which a lean node (and some managed services) do not have.
+        old = self.es.search(
+            index=self.alias, body={"query": {"term": {"sha256": sha256}}, "_source": False, "size": 10_000}
+        )
+        for h in old["hits"]["hits"]:
+            self._buffer.append({"_op_type": "delete", "_index": self.alias, "_id": h["_id"]})
         for p in pages:
             doc = dict(p.__dict__)
             doc["kommune_key"] = key(p.kommune_navn)
@@ -234,13 +245,13 @@ class EsBackend:
             self.flush()
 
     def flush(self) -> None:
-        from elasticsearch import helpers
+        from opensearchpy import helpers
 
         if self._buffer:
             for ok, info in helpers.streaming_bulk(
                 self.es, self._buffer, max_retries=5, initial_backoff=1, raise_on_error=False, chunk_size=500
             ):
-                if not ok:
+                if not ok and info.get("delete", {}).get("status") != 404:
                     raise RuntimeError(f"Elasticsearch bulk indexing failed: {info}")
             self._buffer.clear()
         self.es.indices.refresh(index=self.alias)
@@ -250,9 +261,7 @@ class EsBackend:
 
     def search(self, query: Query, *, limit: int = 10, offset: int = 0, pages_per_doc: int = 3) -> SearchResult:
         body = search_body(query, limit=limit, offset=offset, pages_per_doc=pages_per_doc)
-        # The 8.x client takes the body's keys as keyword arguments («from» and «_source» renamed).
-        kwargs = {{"from": "from_", "_source": "source"}.get(k, k): v for k, v in body.items()}
-        res = self.es.search(index=self.alias, **kwargs)
+        res = self.es.search(index=self.alias, body=body)
         matcher = Matcher.for_query(query)
         hits = []
         for h in res["hits"]["hits"]:

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, SearchUnavailable, Term, Word
-from index.records import DocumentHit, PageRecord, SearchResult
-from index.textmatch import Matcher, lemmas_of
+from boligarkiv.index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, SearchUnavailable, Term, Word
+from boligarkiv.index.records import DocumentHit, PageRecord, SearchResult
+from boligarkiv.index.textmatch import Matcher, lemmas_of
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS search_page (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from index.query import Query
+from boligarkiv.index.query import Query
 
 
 @dataclass

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from boligarkiv.db import Archive, stamp_stage
+from boligarkiv.index.records import PageRecord, SearchBackend
 from boligarkiv.lemmas import lemma_text
 from boligarkiv.models import Document, Fetch, Flag, Kommune, Page, SignalHit, utcnow
-from index.records import PageRecord, SearchBackend
 
 INDEX_VERSION = "index-1"
 
@@ -24,10 +24,10 @@ INDEX_VERSION = "index-1"
 def get_backend(archive: Archive, *, write: bool = False) -> SearchBackend:
     """The search backend; `write=True` only for the index stage (search never changes the index)."""
     if archive.settings.es_url:
-        from index.es import EsBackend
+        from boligarkiv.index.es import EsBackend
 
         return EsBackend(archive.settings.es_url)
-    from index.fts import FtsBackend
+    from boligarkiv.index.fts import FtsBackend
 
     return FtsBackend(archive.engine, write=write)
 

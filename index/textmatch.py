@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from boligarkiv.index.query import Phrase, Prefix, Query, Word
+from boligarkiv.index.records import PageHit
 from boligarkiv.lemmas import WORD_RE, lemmatizer
-from index.query import Phrase, Prefix, Query, Word
-from index.records import PageHit
 
 SNIPPET_WORDS = 32
 

@@ -18,11 +18,11 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from boligarkiv.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
-from nlp.entities import EntityHit, find_entities
-from nlp.features import sentence_features, word_features
-from nlp.pipeline import get_pipeline, pipeline_name
-from nlp.rules import LEVELS, commitment_in_rows, negated_in_rows
-from nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
+from boligarkiv.nlp.entities import EntityHit, find_entities
+from boligarkiv.nlp.features import sentence_features, word_features
+from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
+from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, negated_in_rows
+from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 
 NLP_CODE_VERSION = "nlp-3"
 MIN_WORDS = 1000

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 
-from nlp.analysis import analyse_pages, lexicon_matches
-from nlp.doc_kind import load_doc_kind_model
-from nlp.features import sentence_features
-from nlp.pipeline import get_pipeline
-from nlp.signal_model import load_signal_model
+from boligarkiv.nlp.analysis import analyse_pages, lexicon_matches
+from boligarkiv.nlp.doc_kind import load_doc_kind_model
+from boligarkiv.nlp.features import sentence_features
+from boligarkiv.nlp.pipeline import get_pipeline
+from boligarkiv.nlp.signal_model import load_signal_model
 
 MAYBE_PROBABILITY = 0.2
 HOUSING_KINDS = frozenset({"boligsosial_handlingsplan", "boligplan"})

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.corpus import Passage
+from boligarkiv.nlp.corpus import Passage
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "doc_kind_model.npz"
 OPENING = 1200

@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Token
 
 from boligarkiv.lemmas import Lemmatizer
 from boligarkiv.lexicon import load_lexicon, slot_tests
-from nlp.sentences import layout_sentences  # noqa: F401  (registers the component)
+from boligarkiv.nlp.sentences import layout_sentences  # noqa: F401  (registers the component)
 
 MODEL = "nb_core_news_sm"
 

@@ -21,10 +21,10 @@ from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.lemmas import lemma_text
 from boligarkiv.lexicon import load_lexicon
 from boligarkiv.models import Document, Entity, Page, Score, SignalHit, utcnow
+from boligarkiv.nlp.analysis import analyse_pages, analysis_version
+from boligarkiv.nlp.doc_kind import load_doc_kind_model
 from boligarkiv.vocabulary import PLAN_TYPES
 from boligarkiv.workers import Job, run_pool
-from nlp.analysis import analyse_pages, analysis_version
-from nlp.doc_kind import load_doc_kind_model
 
 EXPIRED_FACTOR = 0.5
 OTHER_FACTOR = 0.25

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from boligarkiv.lexicon import load_lexicon
-from nlp.corpus import Passage, default_corpus_dir, group_folds, load_dev_corpus
-from nlp.features import sentence_features
-from nlp.signal_model import MODEL_PATH, MODES, SignalModel
+from boligarkiv.nlp.corpus import Passage, default_corpus_dir, group_folds, load_dev_corpus
+from boligarkiv.nlp.features import sentence_features
+from boligarkiv.nlp.signal_model import MODEL_PATH, MODES, SignalModel
 
 C = 1.0
 CLASS_WEIGHT: str | None = "balanced"
@@ -42,9 +42,9 @@ class ParsedSentence:
 
 
 def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
-    from nlp.analysis import lexicon_matches
-    from nlp.pipeline import get_pipeline
-    from nlp.rules import is_negated
+    from boligarkiv.nlp.analysis import lexicon_matches
+    from boligarkiv.nlp.pipeline import get_pipeline
+    from boligarkiv.nlp.rules import is_negated
 
     signals = [s.id for s in load_lexicon().signals]
     out: list[ParsedSentence] = []
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus=str(directory.name),
         corpus_sha256=corpus_digest(directory),
         lexicon=load_lexicon().version,
-        trainer=f"nlp.train: logistic regression per signal (scikit-learn), C={C}, min count {MIN_COUNT}",
+        trainer=f"boligarkiv.nlp.train: logistic regression per signal (scikit-learn), C={C}, min count {MIN_COUNT}",
         provenance="Derived from ../shared/data/signals_dev (public texts, NLOD 2.0 / offentleglova); "
         "only weights over features are shipped, no text.",
     )
@@ -186,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Lagret {args.out} ({model.version}): {len(model.vocab):,} trekk, {len(sents):,} setninger.".replace(",", " ")
     )
-    from nlp.doc_kind import MODEL_PATH as KIND_PATH
-    from nlp.doc_kind import train_doc_kind
+    from boligarkiv.nlp.doc_kind import MODEL_PATH as KIND_PATH
+    from boligarkiv.nlp.doc_kind import train_doc_kind
 
     kind_out = args.out.with_name(KIND_PATH.name) if args.out != MODEL_PATH else KIND_PATH
     train_doc_kind(passages).save(kind_out, {"corpus_sha256": corpus_digest(directory)})

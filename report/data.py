@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from boligarkiv.db import Archive
+from boligarkiv.extract.metadata import LABELS
 from boligarkiv.lexicon import load_lexicon
 from boligarkiv.models import CaseDocument, Coverage, Document, Entity, Fetch, Flag, Kommune, Score, SignalHit
 from boligarkiv.vocabulary import CASE_ROLE_LABELS, PLAN_TYPES, PORTAL_LABELS
-from extract.metadata import LABELS
 
 DOC_TYPE_LABELS: dict[str | None, str] = {**LABELS, None: "Ikke klassifisert"}
 COMMITMENT_LABELS = {
@@ -135,17 +135,21 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
         )
         shas = [d.sha256 for d in docs]
         urls = _urls(s, shas)
+        # By the case's kommune, not the document's: the same paper can reach two kommuners' portals.
         cases = list(
             s.scalars(
                 select(CaseDocument)
-                .where(CaseDocument.document_sha256.in_(shas))
+                .where(CaseDocument.kommune_nummer == nummer)
                 .order_by(CaseDocument.meeting_date.desc().nulls_last(), CaseDocument.id)
             )
         )
         # Case papers from meeting portals are shown as political decisions, apart from the plans; an
         # attachment that is itself a plan (a draft sent to the kommunestyre) stays among the plans too.
         case_only = {c.document_sha256 for c in cases if c.role != "vedlegg"}
-        by_sha = {d.sha256: d for d in docs}
+        by_sha = {
+            d.sha256: d
+            for d in s.scalars(select(Document).where(Document.sha256.in_({c.document_sha256 for c in cases})))
+        }
         political = [
             {
                 "dato": c.meeting_date,

@@ -12,8 +12,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from boligarkiv.lexicon import load_lexicon
-from report.data import DOC_TYPE_LABELS, FLAG_LABELS, NEED_LABELS, OPPORTUNITY_WEIGHTS
-from report.map import render_map
+from boligarkiv.report.data import DOC_TYPE_LABELS, FLAG_LABELS, NEED_LABELS, OPPORTUNITY_WEIGHTS
+from boligarkiv.report.map import render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))

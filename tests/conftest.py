@@ -54,3 +54,26 @@ def _no_traffic_beyond_loopback() -> Iterator[None]:
     yield
     for k in added:
         os.environ.pop(k, None)
+
+
+@pytest.fixture(scope="session")
+def search_node_url() -> Iterator[str]:
+    """A real search node: BOLIGARKIV_ES_URL if set (docker compose), else an OpenSearch 2.19 node started here
+    from Maven artifacts (tools/search_node.py). Skipped only where no JDK/Maven exists at all — after
+    `./setup.sh --test` (the README's test command, and CI) they do, and the contract cases run."""
+    import os
+
+    from tools.search_node import SearchNode, SearchNodeUnavailable
+
+    if os.environ.get("BOLIGARKIV_ES_URL"):
+        yield os.environ["BOLIGARKIV_ES_URL"]
+        return
+    node = SearchNode()
+    try:
+        url = node.start()
+    except SearchNodeUnavailable as exc:
+        pytest.skip(f"ingen søkenode: {exc}")
+    try:
+        yield url
+    finally:
+        node.stop()

@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from boligarkiv.db import open_archive
+from boligarkiv.extract.stage import run_extract
 from boligarkiv.models import Document
 from boligarkiv.settings import Settings
 from boligarkiv.testweb.server import build_test_web
 from boligarkiv.vocabulary import CORRUPT_BLOB
-from extract.stage import run_extract
 
 from .test_crawler import crawl
 

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from boligarkiv.crawler.middlewares import parse_retry_after
+from boligarkiv.crawler.spiders.kommune import MAX_QUERY_VARIANTS
 from boligarkiv.db import open_archive
 from boligarkiv.models import Coverage, Document, Fetch, Run
 from boligarkiv.settings import Settings
 from boligarkiv.testweb.server import TestWeb, build_test_web
-from crawler.middlewares import parse_retry_after
-from crawler.spiders.kommune import MAX_QUERY_VARIANTS
 
 CLI = [sys.executable, "-m", "boligarkiv.cli"]
 ENV = {**os.environ, "BOLIGARKIV_CRAWL_DELAY": "0", "PYTHONUNBUFFERED": "1"}

@@ -14,13 +14,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from boligarkiv.db import Archive
+from boligarkiv.extract.clean import clean_pages, dehyphenate
+from boligarkiv.extract.formats import ExtractError, extract_pages
+from boligarkiv.extract.metadata import extract_metadata
+from boligarkiv.extract.stage import EXTRACT_VERSION, extract_one, run_extract
 from boligarkiv.language import detect_language
 from boligarkiv.models import Document, Page
 from boligarkiv.workers import Job, run_pool
-from extract.clean import clean_pages, dehyphenate
-from extract.formats import ExtractError, extract_pages
-from extract.metadata import extract_metadata
-from extract.stage import EXTRACT_VERSION, extract_one, run_extract
 
 NB_TEXT = [
     "Boligsosial handlingsplan 2021–2025 for Fauske kommune",
@@ -484,7 +484,7 @@ def test_one_error_vocabulary_without_repeated_prefixes() -> None:
 
 @pytest.mark.parametrize("generic", ["Word Document", "Microsoft Word - Dokument1", "Untitled", "plan_v3.docx"])
 def test_authoring_tool_titles_are_not_titles(generic: str) -> None:
-    from extract.metadata import guess_title
+    from boligarkiv.extract.metadata import guess_title
 
     assert (
         guess_title(["Boligsosial handlingsplan 2024–2028\nInnledning"], generic)

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import select
 
 from boligarkiv.db import Archive
+from boligarkiv.flags.indicators import IndicatorConfigError, load_indicators
+from boligarkiv.flags.jsonstat import JsonStatError, parse_dataset
+from boligarkiv.flags.resolve import resolve
+from boligarkiv.flags.ssb import RateLimiter, SsbClient, SsbError, retry_after_seconds
+from boligarkiv.flags.stage import run_flags
 from boligarkiv.models import Flag
-from flags.indicators import IndicatorConfigError, load_indicators
-from flags.jsonstat import JsonStatError, parse_dataset
-from flags.resolve import resolve
-from flags.ssb import RateLimiter, SsbClient, SsbError, retry_after_seconds
-from flags.stage import run_flags
 
 from .conftest import shared_data
 from .ssbweb import NAMES, SsbWeb
@@ -154,7 +154,7 @@ def test_a_label_that_matches_two_codes_stops_that_indicator_naming_both(archive
 
 def test_search_picks_the_current_projection_round(archive: Archive, ssb: SsbWeb) -> None:
     client = SsbClient(archive, ssb.url)
-    from flags.resolve import choose_table
+    from boligarkiv.flags.resolve import choose_table
 
     ind = next(i for i in load_indicators() if i.id == "befolkning_2050")
     found = client.search(ind.search["query"])
@@ -294,8 +294,8 @@ def test_jsonstat_parser_on_real_answers() -> None:
 
 
 def test_kommune_report_shows_group_national_revised_threshold_and_source(archive: Archive, ssb: SsbWeb) -> None:
-    from report.data import kommune_report
-    from report.render import kommune_markdown
+    from boligarkiv.report.data import kommune_report
+    from boligarkiv.report.render import kommune_markdown
 
     run_flags(archive, today=TODAY)
     r = kommune_report(archive, "4601")
@@ -311,8 +311,8 @@ def test_kommune_report_shows_group_national_revised_threshold_and_source(archiv
 
 
 def test_need_indicators_are_screening_columns_and_map_layers(archive: Archive, ssb: SsbWeb) -> None:
-    from report.data import screening
-    from report.render import screening_columns, screening_map
+    from boligarkiv.report.data import screening
+    from boligarkiv.report.render import screening_columns, screening_map
 
     run_flags(archive, today=TODAY)
     rows = screening(archive)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from twisted.internet.error import DNSLookupError
 
-from crawler.resolver import GuardedResolver
-from crawler.scope import is_private_host, may_enter
+from boligarkiv.crawler.resolver import GuardedResolver
+from boligarkiv.crawler.scope import is_private_host, may_enter
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = [
@@ -47,7 +47,7 @@ def test_public_hosts_pass(url: str) -> None:
 RESOLVE = """
 import sys
 from twisted.internet import reactor
-from crawler.resolver import GuardedResolver
+from boligarkiv.crawler.resolver import GuardedResolver
 r = GuardedResolver(reactor, 0, 5.0)
 r.allow_private = sys.argv[2] == "allow"
 def done(result):
@@ -89,7 +89,7 @@ def test_feeds_stay_well_formed_with_control_characters() -> None:
     from datetime import UTC, datetime
     from xml.etree import ElementTree
 
-    from web.feeds import Entry, atom
+    from boligarkiv.web.feeds import Entry, atom
 
     title = "Boligplan\x01 2024\x0b–2028 \ufffe"
     xml = atom(

@@ -8,12 +8,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from boligarkiv.db import open_archive
+from boligarkiv.extract.stage import run_extract
 from boligarkiv.formats import BUNDLE_MIME
 from boligarkiv.models import Document, Page
 from boligarkiv.settings import Settings
 from boligarkiv.testweb.server import TestWeb
 from boligarkiv.testweb.sites import HTML_PLAN_CHAPTERS, build_html_plan_sites
-from extract.stage import run_extract
 
 from .test_crawler import crawl
 

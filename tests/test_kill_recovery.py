@@ -19,15 +19,15 @@ import pytest
 
 from boligarkiv.changes import record_changes
 from boligarkiv.db import Archive, open_archive
+from boligarkiv.extract.stage import run_extract
+from boligarkiv.index.fts import FtsBackend
+from boligarkiv.index.query import parse_query
+from boligarkiv.index.stage import run_index
 from boligarkiv.models import ChangeEvent, Document, Score
+from boligarkiv.nlp.stage import run_analyse
 from boligarkiv.seeds import load_seeds, read_seeds
 from boligarkiv.settings import DEFAULT_SEEDS, Settings
 from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, make_pdf
-from extract.stage import run_extract
-from index.fts import FtsBackend
-from index.query import parse_query
-from index.stage import run_index
-from nlp.stage import run_analyse
 
 ROOT = Path(__file__).resolve().parents[1]
 KOMMUNER = ["0301", "4601", "5001", "1103", "3403", "1841"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from nlp.analysis import analyse_pages, analyse_text, analysis_version
-from nlp.corpus import default_corpus_dir, group_folds, load_dev_corpus
-from nlp.pipeline import get_pipeline
-from nlp.signal_model import MODES, SignalModel, load_signal_model
+from boligarkiv.nlp.analysis import analyse_pages, analyse_text, analysis_version
+from boligarkiv.nlp.corpus import default_corpus_dir, group_folds, load_dev_corpus
+from boligarkiv.nlp.pipeline import get_pipeline
+from boligarkiv.nlp.signal_model import MODES, SignalModel, load_signal_model
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_CORPUS = (default_corpus_dir() / "labels.jsonl").exists()
@@ -96,7 +96,11 @@ def test_folds_keep_sources_together() -> None:
 def test_train_command_builds_a_loadable_model(tmp_path: Path) -> None:
     out = tmp_path / "signal_model.npz"
     run = subprocess.run(
-        [sys.executable, "-m", "nlp.train", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "boligarkiv.nlp.train", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     model = SignalModel.load(out)

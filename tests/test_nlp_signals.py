@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from boligarkiv.lexicon import load_lexicon
-from nlp.analysis import analyse_pages, analyse_text
+from boligarkiv.nlp.analysis import analyse_pages, analyse_text
 
 DATA = Path(__file__).parent / "data" / "signal_sentences.tsv"
 REQUIRED_IDS = {

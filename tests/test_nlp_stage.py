@@ -11,9 +11,9 @@ from boligarkiv.cli import app
 from boligarkiv.db import Archive
 from boligarkiv.lemmas import Lemmatizer
 from boligarkiv.models import Document, Entity, Page, Score, SignalHit
-from nlp.analysis import analyse_text, analysis_version
-from nlp.entities import find_entities
-from nlp.stage import run_analyse, update_kommune_scores
+from boligarkiv.nlp.analysis import analyse_text, analysis_version
+from boligarkiv.nlp.entities import find_entities
+from boligarkiv.nlp.stage import run_analyse, update_kommune_scores
 
 from .conftest import shared_data
 

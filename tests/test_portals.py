@@ -13,17 +13,17 @@ from fastapi.testclient import TestClient
 from scrapy.http import HtmlResponse, TextResponse
 from sqlalchemy import select
 
+from boligarkiv.crawler.portals import BY_NAME, detect
+from boligarkiv.crawler.portals.base import Case, PortalError, Step
 from boligarkiv.db import open_archive
+from boligarkiv.extract.stage import run_extract
 from boligarkiv.models import CaseDocument, Coverage, Document
+from boligarkiv.report.data import kommune_report
+from boligarkiv.report.render import kommune_html, kommune_markdown
 from boligarkiv.settings import Settings
 from boligarkiv.testweb.portals import CASES, HOUSING_CASES, TITLES, build_portal_sites
 from boligarkiv.testweb.server import TestWeb
-from crawler.portals import BY_NAME, detect
-from crawler.portals.base import Case, PortalError, Step
-from extract.stage import run_extract
-from report.data import kommune_report
-from report.render import kommune_html, kommune_markdown
-from web.app import create_app
+from boligarkiv.web.app import create_app
 
 from .conftest import shared_data
 from .test_crawler import crawl
@@ -112,9 +112,9 @@ def test_acos_moteplan_real_baerum_page() -> None:
     assert ref is not None and ref.portal == "acos_websak"
     assert ref.base == "https://www.baerum.kommune.no/innsyn/politikk/wfinnsyn.ashx"
     steps = list(
-        __import__("crawler.portals", fromlist=["BY_NAME"])
-        .BY_NAME["acos_websak"]
-        .parse(ref, Step(url, "moteplan", data={"year": 2018}), _response(folder / "baerum_moteplan_2018.html", url))
+        BY_NAME["acos_websak"].parse(
+            ref, Step(url, "moteplan", data={"year": 2018}), _response(folder / "baerum_moteplan_2018.html", url)
+        )
     )
     boards = {s.data["body"] for s in steps}
     expected = {b["Navn"] for b in json.loads((folder / "baerum_moteplan_2018.parsed_utvalg.json").read_text())}

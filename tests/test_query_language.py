@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from index.es import MAPPINGS, SETTINGS, search_body, translate
-from index.fts import FtsBackend
-from index.query import Filter, Phrase, Prefix, QuerySyntaxError, Word, parse_query
+from boligarkiv.index.es import MAPPINGS, SETTINGS, search_body, translate
+from boligarkiv.index.fts import FtsBackend
+from boligarkiv.index.query import Filter, Phrase, Prefix, QuerySyntaxError, Word, parse_query
 
 
 def test_parse_everything() -> None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from boligarkiv.cli import app as cli
 from boligarkiv.db import Archive
-from web.app import create_app
+from boligarkiv.web.app import create_app
 
 from .webfixture import build
 

@@ -205,9 +205,9 @@ def test_schedule_command_rejects_a_bad_cron(tmp_path: Path) -> None:
 
 def test_the_job_runs_twice_in_one_process(tmp_path: Path) -> None:
     """What the scheduler does: Scrapy's reactor cannot restart, so each crawl runs in its own child."""
+    from boligarkiv.crawler.runner import CrawlOptions
     from boligarkiv.pipeline import run_all
     from boligarkiv.seeds import load_seeds, read_seeds
-    from crawler.runner import CrawlOptions
 
     web = build_test_web(2).start()
     try:
@@ -227,8 +227,8 @@ def test_the_job_runs_twice_in_one_process(tmp_path: Path) -> None:
 
 
 def test_a_broken_stage_is_recorded_and_the_rest_runs(tmp_path: Path) -> None:
+    from boligarkiv.crawler.runner import CrawlOptions
     from boligarkiv.pipeline import run_all
-    from crawler.runner import CrawlOptions
 
     archive = open_archive(
         Settings(

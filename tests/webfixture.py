@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from boligarkiv.db import Archive
+from boligarkiv.index.stage import run_index
 from boligarkiv.models import ChangeEvent, Coverage, Document, Fetch, Flag, Page, Run
-from index.stage import run_index
-from nlp.stage import run_analyse
+from boligarkiv.nlp.stage import run_analyse
 
 YEAR = date.today().year
 DOCS = [

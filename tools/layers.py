@@ -2,9 +2,10 @@
 
 - core (ground floor): `boligarkiv` — models, database, blobs, settings, seeds, vocabulary, formats, kommune
   names, lexicon, lemmas, language, workers, run lock, change events — imports nothing above it;
-- stages (side by side): `crawler`, `extract`, `nlp`, `flags`, `index` — each imports only the core;
-- application (top floor): `boligarkiv.cli`, `boligarkiv.pipeline`, `boligarkiv.scheduler`, `boligarkiv.testweb`,
-  `report`, `web`, `bench`, `tools` — may import anything below.
+- stages (side by side): `boligarkiv.crawler`, `.extract`, `.nlp`, `.flags`, `.index` (folders `crawler/` …
+  at the repository root) — each imports only the core;
+- application (top floor): `boligarkiv.cli`, `.pipeline`, `.scheduler`, `.casefilter`, `.testweb`, `.report`,
+  `.web`, and the repository's `bench`, `tools` — may import anything below.
 """
 
 from __future__ import annotations
@@ -14,34 +15,45 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("crawler", "extract", "nlp", "flags", "index")
+STAGES = ("crawler", "extract", "nlp", "flags", "index")  # folders at the root, imported as boligarkiv.<stage>
 APPLICATION_IN_CORE = (
     "boligarkiv.cli",
     "boligarkiv.pipeline",
     "boligarkiv.scheduler",
     "boligarkiv.testweb",
     "boligarkiv.casefilter",
+    "boligarkiv.report",
+    "boligarkiv.web",
 )
-APPLICATION = ("report", "web", "bench", "tools")
+APPLICATION_FOLDERS = ("report", "web")  # installed as boligarkiv.report, boligarkiv.web
+DEV = ("bench", "tools")  # not installed
 
 
 def module_name(path: Path) -> str:
+    """The import name of a source file: `crawler/runner.py` is `boligarkiv.crawler.runner`."""
     rel = path.relative_to(ROOT).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts.pop()
+    if parts and parts[0] in (*STAGES, *APPLICATION_FOLDERS):
+        parts.insert(0, "boligarkiv")
     return ".".join(parts)
 
 
 def floor(module: str) -> str | None:
-    top = module.split(".")[0]
-    if module.startswith(APPLICATION_IN_CORE) or top in APPLICATION:
+    parts = module.split(".")
+    top = parts[0]
+    if top in DEV:
         return "application"
-    if top in STAGES:
-        return top  # each stage is its own room
-    if top == "boligarkiv":
-        return "core"
-    return None  # third-party or standard library
+    if top in (*STAGES, *APPLICATION_FOLDERS):
+        return "unique-names"  # a bare stage name: the import must say boligarkiv.<stage>
+    if top != "boligarkiv":
+        return None  # third-party or standard library
+    if any(module == m or module.startswith(m + ".") for m in APPLICATION_IN_CORE):
+        return "application"
+    if len(parts) > 1 and parts[1] in STAGES:
+        return parts[1]  # each stage is its own room
+    return "core"
 
 
 def imports(path: Path) -> list[tuple[int, str]]:
@@ -57,16 +69,19 @@ def imports(path: Path) -> list[tuple[int, str]]:
 
 def violations() -> list[str]:
     found = []
-    for folder in ("boligarkiv", *STAGES, *APPLICATION):
+    for folder in ("boligarkiv", *STAGES, *APPLICATION_FOLDERS, *DEV):
         for path in sorted((ROOT / folder).rglob("*.py")):
             if "migrations" in path.parts:
                 continue
             src = module_name(path)
             src_floor = floor(src)
-            if src_floor in (None, "application"):
-                continue
             for line, target in imports(path):
                 dst_floor = floor(target)
+                if dst_floor == "unique-names":
+                    found.append(f"{path.relative_to(ROOT)}:{line}: imports {target} by its folder name (boligarkiv.…)")
+                    continue
+                if src_floor in (None, "application"):
+                    continue
                 if dst_floor is None or dst_floor == src_floor or dst_floor == "core":
                     continue
                 rule = "the core imports" if src_floor == "core" else f"stage {src_floor} imports"

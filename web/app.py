@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 
 from boligarkiv import __version__
 from boligarkiv.db import Archive, open_archive
+from boligarkiv.index.query import QuerySyntaxError, SearchUnavailable, parse_query
+from boligarkiv.index.stage import get_backend
 from boligarkiv.models import (
     Base,
     CaseDocument,
@@ -33,14 +35,12 @@ from boligarkiv.models import (
     SavedSearch,
     SignalHit,
 )
+from boligarkiv.report import data as report_data
+from boligarkiv.report import render
+from boligarkiv.report.data import DOC_TYPE_LABELS
 from boligarkiv.settings import Settings
 from boligarkiv.vocabulary import CASE_ROLE_LABELS, PLAN_TYPES, PORTAL_LABELS
-from index.query import QuerySyntaxError, SearchUnavailable, parse_query
-from index.stage import get_backend
-from report import data as report_data
-from report import render
-from report.data import DOC_TYPE_LABELS
-from web.feeds import Entry, atom
+from boligarkiv.web.feeds import Entry, atom
 
 PAGE_SIZE = 10
 FEED_KINDS = {"new_document": "Ny", "changed_document": "Endret", "plan_replaced": "Erstattet"}

@@ -100,7 +100,7 @@ def _meetings(today: date) -> list[tuple[int, str, date, list[tuple[int, PortalC
     return out
 
 
-def _paper(case: PortalCase, role: str) -> bytes:
+def _paper(case: PortalCase, role: str, kommune: str) -> bytes:
     title = case.title or "Unntatt offentlighet"
     if role == "vedtak":
         body = [f"Vedtak i {case.body}: {title}", f"{case.body} vedtok innstillingen enstemmig."]
@@ -108,17 +108,20 @@ def _paper(case: PortalCase, role: str) -> bytes:
         body = [f"Vedlegg 1: {title}", case.text]
     else:
         body = [f"Saksframlegg: {title}", case.text, "Forslag til vedtak: Innstillingen vedtas."]
-    return make_pdf([body], title)
+    return make_pdf([[*body, f"{kommune} kommune"]], title)
 
 
 @cache
-def _files(case: PortalCase) -> list[tuple[str, str, bytes]]:
+def _files(case: PortalCase, kommune: str) -> list[tuple[str, str, bytes]]:
     """(role, title, bytes) for a case's public papers: made once, so a portal serves the same bytes on
     every visit, as a real archive does (a rerun must find them unchanged)."""
     t = case.title or ""
-    files = [("saksframlegg", t, _paper(case, "saksframlegg")), ("vedtak", f"Vedtak {t}", _paper(case, "vedtak"))]
+    files = [
+        ("saksframlegg", t, _paper(case, "saksframlegg", kommune)),
+        ("vedtak", f"Vedtak {t}", _paper(case, "vedtak", kommune)),
+    ]
     if case.key == "bsh":
-        files.append(("vedlegg", f"Vedlegg 1 {t}", _paper(case, "vedlegg")))
+        files.append(("vedlegg", f"Vedlegg 1 {t}", _paper(case, "vedlegg", kommune)))
     return files
 
 
@@ -198,7 +201,7 @@ def acos_site(nummer: str, navn: str, today: date) -> Site:
                     continue  # closed items are left out of the public saksliste
                 sak = f"{m[2].year}00{number:04d}"
                 doc_links = []
-                for j, (role, title, data) in enumerate(_files(case)):
+                for j, (role, title, data) in enumerate(_files(case, navn)):
                     dokid = f"{m[0]}{number}{j}"
                     docs[dokid] = data
                     label = {"saksframlegg": "Hoveddokument", "vedtak": "Vedtak", "vedlegg": f"Vedlegg {j}"}[role]
@@ -299,7 +302,7 @@ def opengov_site(nummer: str, navn: str, today: date) -> Site:
                     if f"{m[0]}{number:03d}" != iid or case.title is None:
                         continue
                     lis = []
-                    for j, (role, title, data) in enumerate(_files(case)):
+                    for j, (role, title, data) in enumerate(_files(case, navn)):
                         fid = f"{iid}{j}"
                         files[fid] = data
                         category = {
@@ -404,7 +407,7 @@ def elements_site(nummer: str, navn: str, today: date) -> Site:
                     return None
                 m, number, case = handlings[hid]
                 documents = []
-                for j, (role, title, data) in enumerate(_files(case)):
+                for j, (role, title, data) in enumerate(_files(case, navn)):
                     if role == "vedtak":
                         papers[f"protokoll/{hid}"] = data
                         continue
@@ -524,7 +527,7 @@ def einnsyn_site(nummer: str, navn: str, today: date) -> Site:
                     if ms_id(m, n) != sid or c.title is None:
                         continue
                     docs, vedtak = [], []
-                    for j, (role, title, data) in enumerate(_files(c)):
+                    for j, (role, title, data) in enumerate(_files(c, navn)):
                         oid = f"do_{sid[3:]}{j}"
                         objects[oid] = data
                         entry = {

@@ -3,8 +3,8 @@ meetings, agenda items and case papers. `detect` finds which adapter (if any) a 
 
 from __future__ import annotations
 
-from crawler.portals import acos_websak, einnsyn, elements, opengov360
-from crawler.portals.base import Adapter, Case, CaseFile, PortalRef, Step
+from boligarkiv.crawler.portals import acos_websak, einnsyn, elements, opengov360
+from boligarkiv.crawler.portals.base import Adapter, Case, CaseFile, PortalRef, Step
 
 ADAPTERS: tuple[Adapter, ...] = (acos_websak.ADAPTER, opengov360.ADAPTER, elements.ADAPTER, einnsyn.ADAPTER)
 BY_NAME = {a.name: a for a in ADAPTERS}

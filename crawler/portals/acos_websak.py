@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.crawler.portals.base import Case, CaseFile, PortalRef, Step, dotted_date, file_role, years
 from boligarkiv.vocabulary import PORTAL_LABELS
-from crawler.portals.base import Case, CaseFile, PortalRef, Step, dotted_date, file_role, years
 
 # «PS 12/18 Tittel», «RS 3/2024 Tittel», also without the type letters.
 AGENDA_RE = re.compile(r"^\s*(?:(PS|RS|OS|FO|DS|SR|ES|KS|IP)\s+)?(\d{1,4}/\d{2,4})\s*[-–:]?\s*(.*)$", re.S)

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.crawler.portals.base import Case, CaseFile, PortalError, PortalRef, Step, iso_date, json_body
 from boligarkiv.vocabulary import PORTAL_LABELS
-from crawler.portals.base import Case, CaseFile, PortalError, PortalRef, Step, iso_date, json_body
 
 ENHET_RE = re.compile(r"^enh_[0-9a-z]{10,40}$")
 CASE_TYPES = {"politisk": "PS", "referat": "RS", "orientering": "OS", "delegert": "DS", "interpellasjon": "IP"}

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.crawler.portals.base import Case, CaseFile, PortalError, PortalRef, Step, iso_date, json_body, years
 from boligarkiv.vocabulary import PORTAL_LABELS
-from crawler.portals.base import Case, CaseFile, PortalError, PortalRef, Step, iso_date, json_body, years
 
 TENANT_RE = re.compile(r"^(/(?:[^/]+/)*?publikum/)(\d{9}(?:_PROD-\d{9}(?:-[A-Za-z0-9]+)?)?)(?:/|$)")
 

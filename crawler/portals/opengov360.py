@@ -11,8 +11,8 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import Response
 
+from boligarkiv.crawler.portals.base import Case, CaseFile, PortalRef, Step, dotted_date, file_role
 from boligarkiv.vocabulary import PORTAL_LABELS
-from crawler.portals.base import Case, CaseFile, PortalRef, Step, dotted_date, file_role
 
 ORG_RE = re.compile(r"^(/Meetings/[A-Za-z0-9_.-]+)(?:/|$)")
 ITEM_RE = re.compile(r"^\s*(\d{1,4}/\d{2,4})\s+-\s+(.*)$", re.S)

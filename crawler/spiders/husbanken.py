@@ -12,12 +12,12 @@ from scrapy.http import Response
 from sqlalchemy import select
 from twisted.python.failure import Failure
 
+from boligarkiv.crawler import scoring
+from boligarkiv.crawler.items import request_item, response_item
+from boligarkiv.crawler.scope import netloc
 from boligarkiv.formats import DOC_MIMES, sniff
 from boligarkiv.kommunenavn import KommuneMatcher, KommuneRef
 from boligarkiv.models import Kommune
-from crawler import scoring
-from crawler.items import request_item, response_item
-from crawler.scope import netloc
 
 PAGINATION = re.compile(r"(neste|next|»|side\s*\d+|page=\d+|\bstart=\d+|offset=\d+)", re.I)
 RECORD = re.compile(r"(/record/|/post/|/dokument|/document|/katalog/|/items?/|biblionumber=|id=\d+)", re.I)

@@ -20,13 +20,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from boligarkiv.crawler import framsikt, htmlplans, portals, scoring
+from boligarkiv.crawler.items import request_item, response_item
+from boligarkiv.crawler.portals.base import Case, PortalError, PortalRef, Step
+from boligarkiv.crawler.scope import may_enter, netloc
+from boligarkiv.crawler.state import KommuneState
 from boligarkiv.formats import BUNDLE_MIME, DOC_MIMES, looks_like_document_type, sniff
 from boligarkiv.seeds import Seed
-from crawler import framsikt, htmlplans, portals, scoring
-from crawler.items import request_item, response_item
-from crawler.portals.base import Case, PortalError, PortalRef, Step
-from crawler.scope import may_enter, netloc
-from crawler.state import KommuneState
 
 MAX_QUERY_VARIANTS = 3  # pages per path that differ only in their query string (calendars, search)
 MAX_PATH_VARIANTS = 8  # pages per path shape that differ only in their numbers (calendars built from paths)
