@@ -21,10 +21,53 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """One private PostgreSQL server for the session (tools/pg_server.py); each test gets its own database."""
+    from tools.pg_server import PostgresServer, PostgresUnavailable
+
+    server = PostgresServer()
+    try:
+        url = server.start()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"ingen PostgreSQL: {exc}")
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def fresh_database(server_url: str) -> str:
+    """A new empty database on the test server; returns its SQLAlchemy URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def db_engine(request: pytest.FixtureRequest) -> str:
+    """The archive's database engine: SQLite, or PostgreSQL for modules marked `engines("sqlite", "postgresql")`."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_engine" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("engines")
+        if marker is not None:
+            metafunc.parametrize("db_engine", marker.args, indirect=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_engine: str, request: pytest.FixtureRequest) -> Settings:
     # Through load_settings, so the loopback defaults above apply to every test archive.
-    return load_settings(None, data_dir=tmp_path / "data")
+    url = fresh_database(request.getfixturevalue("pg_server_url")) if db_engine == "postgresql" else None
+    return load_settings(None, data_dir=tmp_path / "data", database_url=url)
 
 
 @pytest.fixture

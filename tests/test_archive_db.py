@@ -27,6 +27,9 @@ from boligarkiv.models import (
 )
 from boligarkiv.settings import Settings, SettingsError
 
+# The archive tests run on SQLite and on PostgreSQL (issue 18).
+pytestmark = pytest.mark.engines("sqlite", "postgresql")
+
 
 def test_upgrade_on_empty_database_creates_every_table(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")

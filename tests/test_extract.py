@@ -22,6 +22,9 @@ from boligarkiv.language import detect_language
 from boligarkiv.models import Document, Page
 from boligarkiv.workers import Job, run_pool
 
+# The archive tests run on SQLite and on PostgreSQL (issue 18).
+pytestmark = pytest.mark.engines("sqlite", "postgresql")
+
 NB_TEXT = [
     "Boligsosial handlingsplan 2021–2025 for Fauske kommune",
     "Vedtatt i kommunestyret 12.03.2021.",
@@ -289,7 +292,11 @@ def test_show_command_prints_metadata_and_pages(archive: Archive, tmp_path: Path
         sha = archive.blobs.put(data)
         s.add(Document(sha256=sha, kommune_nummer="4621", mime="application/pdf", size=len(data)))
     run_extract(archive, workers=1)
-    out = CliRunner().invoke(app, ["--data-dir", str(archive.settings.data_dir), "show", sha[:12], "--format", "json"])
+    out = CliRunner().invoke(
+        app,
+        ["--data-dir", str(archive.settings.data_dir), "show", sha[:12], "--format", "json"],
+        env={"BOLIGARKIV_DATABASE_URL": archive.settings.database_url or ""},  # the same archive on either engine
+    )
     assert out.exit_code == 0, out.output
     import json
 

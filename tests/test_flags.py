@@ -27,6 +27,9 @@ from boligarkiv.models import Flag
 from .conftest import shared_data
 from .ssbweb import NAMES, SsbWeb
 
+# The archive tests run on SQLite and on PostgreSQL (issue 18).
+pytestmark = pytest.mark.engines("sqlite", "postgresql")
+
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 29)
 
@@ -224,6 +227,7 @@ def test_no_network_ends_within_30_seconds_with_one_sentence(archive: Archive) -
         "BOLIGARKIV_SSB_URL": "http://127.0.0.1:9/api/pxwebapi/v2",  # nothing listens: connection refused
         "BOLIGARKIV_KLASS_URL": "http://127.0.0.1:9/api/klass/v1",
         "BOLIGARKIV_ROBEK_URL": "http://127.0.0.1:9/robek",
+        "BOLIGARKIV_DATABASE_URL": archive.settings.database_url or "",  # the same archive on either engine
     }
     import os
 

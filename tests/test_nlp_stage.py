@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from typer.testing import CliRunner
 
 from boligarkiv.cli import app
@@ -16,6 +17,9 @@ from boligarkiv.nlp.entities import find_entities
 from boligarkiv.nlp.stage import run_analyse, update_kommune_scores
 
 from .conftest import shared_data
+
+# The archive tests run on SQLite and on PostgreSQL (issue 18).
+pytestmark = pytest.mark.engines("sqlite", "postgresql")
 
 
 def read_conllu(path):  # type: ignore[no-untyped-def]
