@@ -60,11 +60,12 @@ class Context:
         return self._archive
 
 
-def hold_run_lock(ctx: typer.Context, purpose: str) -> None:
-    """Stage commands take the same lock as `run`: two writers on one archive never interleave."""
+def hold_run_lock(ctx: typer.Context, purpose: str, *, shared: bool = False) -> None:
+    """Stage commands take the same lock as `run`: two writers on one archive never interleave. Extract and
+    analyse share it among themselves: their workers divide the work through claims (boligarkiv/claims.py)."""
     from boligarkiv.lock import AlreadyRunning, RunLock
 
-    lock = RunLock(get_ctx(ctx).settings.data_dir, purpose)
+    lock = RunLock(get_ctx(ctx).settings.data_dir, purpose, shared=shared)
     try:
         lock.__enter__()
     except AlreadyRunning as exc:
@@ -428,7 +429,7 @@ def extract(
 
     from boligarkiv.extract.stage import pending, run_extract
 
-    hold_run_lock(ctx, "extract")
+    hold_run_lock(ctx, "extract", shared=True)
     archive = get_ctx(ctx).archive()
     total = len(pending(archive, stale))
     with progress_bar("Henter ut tekst", total, fmt) as advance:
@@ -531,7 +532,7 @@ def analyse(
 
     from boligarkiv.nlp.stage import pending, run_analyse
 
-    hold_run_lock(ctx, "analyse")
+    hold_run_lock(ctx, "analyse", shared=True)
     archive = get_ctx(ctx).archive()
     total = len(pending(archive, stale))
     with progress_bar("Analyserer", total, fmt) as advance:

@@ -21,16 +21,20 @@ class AlreadyRunning(RuntimeError):
 
 
 class RunLock:
-    def __init__(self, data_dir: Path, purpose: str = "run") -> None:
+    """`shared=True` for stages whose workers divide the work through claims (extract, analyse): any number
+    of them hold the lock together, and none of them alongside a whole `run`, a crawl or an index."""
+
+    def __init__(self, data_dir: Path, purpose: str = "run", *, shared: bool = False) -> None:
         self.path = Path(data_dir) / "run.lock"
         self.purpose = purpose
+        self.shared = shared
         self.fh: IO[str] | None = None
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = self.path.open("a+")
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             fh.seek(0)
             holder = fh.read().strip()

@@ -304,3 +304,22 @@ class SavedSearch(Base):
     name: Mapped[str] = mapped_column(String(200))
     query: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkClaim(Base):
+    """A worker's claim on one document for one stage and version: processes on one machine or several,
+    sharing the database, divide the stale work through these rows. A claim is a lease; a worker that dies
+    leaves it to expire, and another takes the document over. A done claim is the record that the stage's
+    result for that version was written once, by that worker."""
+
+    __tablename__ = "work_claim"
+
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(120))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None]

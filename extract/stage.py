@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, or_, select
 
 from boligarkiv.blobs import BlobNotFoundError, CorruptBlobError
+from boligarkiv.claims import Claims
 from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.extract.clean import clean_pages
 from boligarkiv.extract.formats import extract_pages
@@ -51,13 +52,26 @@ def run_extract(
     workers: int | None = None,
     timeout: float = 120.0,
     on_done: Callable[[str, str | None], None] | None = None,
+    lease: float | None = None,
 ) -> dict[str, Any]:
     todo = pending(archive, stale)
-    counts = {"documents": len(todo), "ok": 0, "errors": 0, "pages": 0, "ocr_pages": 0}
+    counts = {"documents": len(todo), "ok": 0, "errors": 0, "pages": 0, "ocr_pages": 0, "left_to_others": 0}
     errors: dict[str, int] = {}
+    n_workers = workers or os.cpu_count() or 1
+    # Claimed a few at a time, so other `extract` processes sharing the database share the work.
+    claims = Claims(
+        archive, "extract", EXTRACT_VERSION, lease=lease or archive.settings.work_lease_seconds, batch=n_workers
+    )
+    info: dict[str, tuple[str, str | None]] = {}
+
+    def pending_keys() -> list[str]:
+        rows = pending(archive, stale)
+        info.update({sha: (mime, url) for sha, mime, url in rows})
+        return [sha for sha, _, _ in rows]
 
     def jobs() -> Iterator[Job]:
-        for sha, mime, url in todo:
+        for sha in claims.keys(pending_keys):
+            mime, url = info[sha]
             try:
                 data = archive.blobs.get(sha)
             except (CorruptBlobError, BlobNotFoundError) as exc:
@@ -67,6 +81,8 @@ def run_extract(
                 detail = "filen mangler i arkivet" if missing else "innholdet stemmer ikke med hashen"
                 reason = f"{CORRUPT_BLOB} – {detail}"
                 with archive.session() as session:
+                    if not claims.complete(session, sha):
+                        continue
                     doc = session.get(Document, sha)
                     assert doc is not None
                     doc.extract_version, doc.extracted_at, doc.extract_error = EXTRACT_VERSION, utcnow(), reason
@@ -77,8 +93,11 @@ def run_extract(
                 continue
             yield Job(sha, data, mime, os.path.basename(urlsplit(url or "").path) or None)
 
-    for outcome in run_pool(extract_one, jobs(), workers=workers or os.cpu_count() or 1, timeout=timeout):
+    for outcome in run_pool(extract_one, jobs(), workers=n_workers, timeout=timeout):
         with archive.session() as session:
+            if not claims.complete(session, outcome.key):
+                counts["left_to_others"] += 1  # our lease ran out and another worker took the document
+                continue
             doc = session.get(Document, outcome.key)
             assert doc is not None
             session.execute(delete(Page).where(Page.document_sha256 == outcome.key))

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 
+from boligarkiv.claims import Claims
 from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.lemmas import lemma_text
 from boligarkiv.lexicon import load_lexicon
@@ -64,9 +65,13 @@ def run_analyse(
     workers: int | None = None,
     timeout: float = 300.0,
     on_done: Callable[[str, str | None], None] | None = None,
+    lease: float | None = None,
 ) -> dict[str, Any]:
     version = analysis_version()
     todo = pending(archive, stale)
+    n_workers = workers or os.cpu_count() or 1
+    # Documents are claimed a few at a time, so other `analyse` processes sharing the database share the work.
+    claims = Claims(archive, "analyse", version, lease=lease or archive.settings.work_lease_seconds, batch=n_workers)
     # Build the pipelines, matchers and models before forking, so every worker shares them instead of
     # building them again for each document.
     for lang in ("nb", "nn"):
@@ -74,7 +79,7 @@ def run_analyse(
     load_doc_kind_model()
 
     def jobs() -> Any:
-        for sha in todo:
+        for sha in claims.keys(lambda: pending(archive, stale)):
             with archive.session() as session:
                 doc = session.get(Document, sha)
                 assert doc is not None
@@ -85,9 +90,12 @@ def run_analyse(
                 lang = doc.language or "nb"
             yield Job(sha, (doc.title, pages), lang)  # type: ignore[arg-type]
 
-    counts = {"documents": len(todo), "ok": 0, "errors": 0, "hits": 0, "entities": 0}
-    for outcome in run_pool(_analyse_job, jobs(), workers=workers or os.cpu_count() or 1, timeout=timeout):
+    counts = {"documents": len(todo), "ok": 0, "errors": 0, "hits": 0, "entities": 0, "left_to_others": 0}
+    for outcome in run_pool(_analyse_job, jobs(), workers=n_workers, timeout=timeout):
         with archive.session() as session:
+            if not claims.complete(session, outcome.key):
+                counts["left_to_others"] += 1  # our lease ran out and another worker took the document
+                continue
             doc = session.get(Document, outcome.key)
             assert doc is not None
             for table in (SignalHit, Entity):
