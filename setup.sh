@@ -4,10 +4,20 @@
 # Word 97–2003 files, Chromium for the browser tests, python3-venv) when apt-get is available and we may use
 # it — then creates the virtual environment .venv (PEP 668: a stock Debian Python refuses system-wide pip) and
 # installs the project into it with its dev and es extras. Running it again only fills what is missing.
+# `--test` also prepares what the tests run against for real: a JDK and Maven (the OpenSearch node in
+# tools/search-node is built from Maven Central, artifacts cached in ~/.m2) and PostgreSQL's server binaries.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+FOR_TESTS=0
+[ "${1:-}" = "--test" ] && FOR_TESTS=1
+
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-nor chromium antiword)
+if [ "$FOR_TESTS" = 1 ]; then
+  command -v java >/dev/null 2>&1 || APT_PACKAGES+=(default-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || APT_PACKAGES+=(maven)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || APT_PACKAGES+=(postgresql)
+fi
 PYTHON="${PYTHON:-python3}"
 
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
@@ -47,4 +57,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install --quiet -e ".[dev,es]"
+if [ "$FOR_TESTS" = 1 ]; then
+  if command -v mvn >/dev/null 2>&1; then
+    .venv/bin/python -c 'from tools.search_node import build; build()' \
+      || echo "setup: søkenoden (OpenSearch) kunne ikke bygges (se over); søketestene mot den vil feile" >&2
+  else
+    echo "setup: ingen Maven; Elasticsearch-testene hoppes over" >&2
+  fi
+fi
 echo "setup: ferdig. Prøv: .venv/bin/boligarkiv demo  (eller .venv/bin/boligarkiv run)" >&2

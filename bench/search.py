@@ -1,12 +1,14 @@
-"""Search benchmark on the embedded backend: build an index of N generated pages, then time 200 queries.
+"""Search benchmark, FTS5 and Elasticsearch/OpenSearch side by side on the same N generated pages and the
+same 200 queries.
 
 Pages are built from real Norwegian sentences (UD Bokmål dev/test when ../shared/data is present) mixed
 with plan sentences, about 120 words each, spread over the 357 kommuner, document types, languages, years
 and signals. Prints index build pages/s and query latency p50/p95 for the full search (parse, FTS5 match,
-filters, grouping by document, facets, snippets), and, as the baseline in the same run, a bare FTS5
-MATCH ... LIMIT 10 on the same queries.
+filters, grouping by document, facets, snippets) on each backend, and, as the baseline in the same run, a
+bare FTS5 MATCH ... LIMIT 10 on the same queries. The search engine is the real OpenSearch 2.19 node of
+tools/search-node (started here, 1 GB heap) unless --es-url names one; --no-es for FTS5 alone.
 
-Usage: python bench/search.py [--pages 200000] [--queries 200]
+Usage: python bench/search.py [--pages 200000] [--queries 200] [--es-url URL | --no-es]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,12 +49,12 @@ def sentences() -> list[str]:
     return out or NB_PLAN_SENTENCES * 50
 
 
-def build(backend: FtsBackend, n_pages: int, rng: random.Random) -> tuple[float, list[str]]:
+def generate(n_pages: int, rng: random.Random) -> tuple[list[tuple[str, list[PageRecord]]], list[str]]:
     pool = sentences()
     seeds = read_seeds(DEFAULT_SEEDS)
+    docs: list[tuple[str, list[PageRecord]]] = []
     signals = [s.id for s in load_lexicon().signals]
     pages_per_doc = 20
-    t0 = time.perf_counter()
     for d in range(n_pages // pages_per_doc):
         seed = seeds[d % len(seeds)]
         lang = "nn" if d % 6 == 0 else "nb"
@@ -83,9 +86,27 @@ def build(backend: FtsBackend, n_pages: int, rng: random.Random) -> tuple[float,
                     [],
                 )
             )
+        docs.append((sha, records))
+    return docs, pool
+
+
+def build(backend: Any, docs: list[tuple[str, list[PageRecord]]]) -> float:
+    t0 = time.perf_counter()
+    for sha, records in docs:
         backend.replace_document(sha, records)
     backend.flush()
-    return time.perf_counter() - t0, pool
+    return time.perf_counter() - t0
+
+
+def timed(backend: Any, qs: list[str]) -> list[float]:
+    for q in qs[:10]:
+        backend.search(parse_query(q))  # warm caches
+    out = []
+    for q in qs:
+        t0 = time.perf_counter()
+        backend.search(parse_query(q), limit=10)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
 
 
 def queries(pool: list[str], rng: random.Random, n: int) -> list[str]:
@@ -123,54 +144,58 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=int, default=200_000)
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--db", type=Path, help="reuse (or create) the index database at this path")
+    ap.add_argument("--es-url", help="an Elasticsearch/OpenSearch to use instead of starting the test node")
+    ap.add_argument("--no-es", action="store_true", help="FTS5 only")
     args = ap.parse_args()
     rng = random.Random(42)
+    t0 = time.perf_counter()
+    docs, pool = generate(args.pages, rng)
+    n = sum(len(r) for _, r in docs)
+    print(f"corpus: {n:,} pages in {len(docs):,} documents, generated in {time.perf_counter() - t0:.0f} s", flush=True)
+    qs = queries(pool, rng, args.queries)
+    rows: list[tuple[str, float, list[float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or Path(tmp) / "bench.sqlite3"
-        reuse = db.exists()
+        db = Path(tmp) / "bench.sqlite3"
         engine = make_engine(f"sqlite:///{db}")
         upgrade(engine)
-        backend = FtsBackend(engine, write=True)
-        if reuse:
-            pool = sentences()
-            print(f"index reused from {db}: {backend.count_pages():,} pages")
-        else:
-            seconds, pool = build(backend, args.pages, rng)
-            n = backend.count_pages()
-            print(
-                f"index build: {n:,} pages in {seconds:.1f} s = {n / seconds:,.0f} pages/s "
-                f"(database {db.stat().st_size / 1e6:,.0f} MB)",
-                flush=True,
-            )
-        qs = queries(pool, rng, args.queries)
-        for q in qs[:10]:
-            backend.search(parse_query(q))  # warm the page cache
-        full, bare = [], []
+        fts = FtsBackend(engine, write=True)
+        rows.append(("SQLite FTS5 (embedded)", build(fts, docs), timed(fts, qs)))
+        bare = []
         for q in qs:
-            t0 = time.perf_counter()
-            backend.search(parse_query(q), limit=10)
-            full.append((time.perf_counter() - t0) * 1000)
             match = FtsBackend.match_expression(parse_query(q))
             if match:
-                t0 = time.perf_counter()
+                t1 = time.perf_counter()
                 with engine.connect() as conn:
                     conn.execute(
                         text("SELECT rowid FROM search_fts WHERE search_fts MATCH :m ORDER BY rank LIMIT 10"),
                         {"m": match},
                     ).all()
-                bare.append((time.perf_counter() - t0) * 1000)
-        print(f"{'query':<52}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-        print(
-            f"{'boligarkiv search (group, facets, snippets)':<52}{pct(full, 50):>9.1f}{pct(full, 95):>9.1f}"
-            f"{max(full):>9.1f}"
-        )
-        print(
-            f"{'bare FTS5 MATCH ... ORDER BY rank LIMIT 10 (baseline)':<52}{pct(bare, 50):>9.1f}"
-            f"{pct(bare, 95):>9.1f}{max(bare):>9.1f}"
-        )
-        print(f"target p95 < 50 ms: {'met' if pct(full, 95) < 50 else 'NOT met'}")
+                bare.append((time.perf_counter() - t1) * 1000)
         engine.dispose()
+        if not args.no_es:
+            from boligarkiv.index.es import EsBackend
+
+            node = None
+            url = args.es_url
+            if not url:
+                from tools.search_node import SearchNode
+
+                node = SearchNode(heap="1g")
+                url = node.start()
+            try:
+                es = EsBackend(url, alias=f"boligarkiv-bench-{int(time.time())}")
+                label = "OpenSearch 2.19 (tools/search-node)" if node else f"Elasticsearch at {url}"
+                rows.append((label, build(es, docs), timed(es, qs)))
+                es.es.indices.delete(index=f"{es.alias}-*")
+            finally:
+                if node:
+                    node.stop()
+    print(f"{'backend':<40}{'build pages/s':>15}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    for label, seconds, lat in rows:
+        print(f"{label:<40}{n / seconds:>15,.0f}{pct(lat, 50):>9.1f}{pct(lat, 95):>9.1f}{max(lat):>9.1f}")
+    base = f"{pct(bare, 50):>9.1f}{pct(bare, 95):>9.1f}{max(bare):>9.1f}"
+    print(f"{'bare FTS5 MATCH … LIMIT 10 (baseline)':<40}{'':>15}{base}")
+    print("(full search on each backend: parse, match, filters, grouping by document, facets, snippets)")
 
 
 if __name__ == "__main__":

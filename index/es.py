@@ -202,6 +202,8 @@ class EsBackend:
         self.es = OpenSearch([url], timeout=60, retry_on_timeout=True, max_retries=3)
         self.alias = alias
         self._buffer: list[dict[str, Any]] = []
+        self._buffered: set[str] = set()  # documents written since the last refresh
+        self._fresh = False  # the index was created empty by this object: no old pages to delete
         self.ensure()
 
     def _physical(self) -> str | None:
@@ -214,6 +216,7 @@ class EsBackend:
             name = f"{self.alias}-{int(time.time() * 1000)}"
             self.es.indices.create(index=name, body={"settings": SETTINGS, "mappings": MAPPINGS})
             self.es.indices.update_aliases(body={"actions": [{"add": {"index": name, "alias": self.alias}}]})
+            self._fresh = True
 
     def reset(self) -> None:
         """Create a fresh index and swap the alias to it atomically; the old index is then removed."""
@@ -226,25 +229,34 @@ class EsBackend:
         self.es.indices.update_aliases(body={"actions": actions})
         if old:
             self.es.indices.delete(index=old)
+        self._fresh = True
 
     def replace_document(self, sha256: str, pages: list[PageRecord]) -> None:
-        self.flush()
-        # The document's old pages by id, then deleted in the next bulk: delete-by-query needs the reindex
-        # module, which a lean node (and some managed services) do not have.
-        old = self.es.search(
-            index=self.alias, body={"query": {"term": {"sha256": sha256}}, "_source": False, "size": 10_000}
-        )
-        for h in old["hits"]["hits"]:
-            self._buffer.append({"_op_type": "delete", "_index": self.alias, "_id": h["_id"]})
+        if sha256 in self._buffered:
+            self.flush()  # its earlier pages must be searchable to be deleted
+        if not self._fresh:
+            # The document's old pages by id, deleted in the next bulk: delete-by-query needs the reindex
+            # module, which a lean node (and some managed services) do not have.
+            old = self.es.search(
+                index=self.alias, body={"query": {"term": {"sha256": sha256}}, "_source": False, "size": 10_000}
+            )
+            for h in old["hits"]["hits"]:
+                self._buffer.append({"_op_type": "delete", "_index": self.alias, "_id": h["_id"]})
+        self._buffered.add(sha256)
         for p in pages:
             doc = dict(p.__dict__)
             doc["kommune_key"] = key(p.kommune_navn)
             doc["fylke_key"] = key(p.fylke)
             self._buffer.append({"_index": self.alias, "_id": f"{sha256}:{p.page}", "_source": doc})
-        if len(self._buffer) >= 500:
-            self.flush()
+        if len(self._buffer) >= 2000:
+            self._send()
 
     def flush(self) -> None:
+        self._send()
+        self.es.indices.refresh(index=self.alias)
+        self._buffered.clear()
+
+    def _send(self) -> None:
         from opensearchpy import helpers
 
         if self._buffer:
@@ -254,7 +266,6 @@ class EsBackend:
                 if not ok and info.get("delete", {}).get("status") != 404:
                     raise RuntimeError(f"Elasticsearch bulk indexing failed: {info}")
             self._buffer.clear()
-        self.es.indices.refresh(index=self.alias)
 
     def count_pages(self) -> int:
         return int(self.es.count(index=self.alias)["count"])
