@@ -133,11 +133,22 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Vis versjon og avslutt.")
     ] = False,
+    csv_dialect: Annotated[
+        str | None,
+        typer.Option(
+            "--csv-dialect",
+            help="CSV for norsk Excel («excel»: semikolon, desimalkomma, BOM; standard) eller for programmer "
+            "(«maskin»: komma, desimalpunktum).",
+        ),
+    ] = None,
 ) -> None:
     try:
-        settings = load_settings(config, data_dir=data_dir)
+        settings = load_settings(config, data_dir=data_dir, csv_dialect=csv_dialect)
     except SettingsError as exc:
         fail(str(exc), EXIT_CONFIG)
+    from boligarkiv import output
+
+    output.CSV_DIALECT = output.CsvDialect(settings.csv_dialect)
     state = Context(settings)
     ctx.obj = state
     ctx.call_on_close(lambda: state._archive.dispose() if state._archive else None)

@@ -24,6 +24,37 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class CsvDialect(StrEnum):
+    """`excel`: what Norwegian Excel opens as columns — `;` between fields, decimal comma, a UTF-8 BOM (so
+    «Ålesund» is not garbled), CRLF. `maskin`: for programs — `,`, decimal point, no BOM, LF."""
+
+    excel = "excel"
+    maskin = "maskin"
+
+
+CSV_DIALECT = CsvDialect.excel  # set by the CLI from --csv-dialect / BOLIGARKIV_CSV_DIALECT
+
+
+def csv_text(rows: Sequence[dict[str, Any]], columns: Sequence[str], dialect: CsvDialect | None = None) -> str:
+    dialect = dialect or CSV_DIALECT
+    excel = dialect is CsvDialect.excel
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(c), excel) for c in columns])
+    return ("\ufeff" if excel else "") + buf.getvalue()
+
+
+def _csv_cell(value: Any, excel: bool) -> str:
+    if isinstance(value, bool):
+        return ("ja" if value else "nei") if excel else str(value).lower()
+    if isinstance(value, float):
+        text = f"{value:.6g}" if abs(value) < 1e15 else repr(value)
+        return text.replace(".", ",") if excel else text
+    return _cell(value)
+
+
 def _default(obj: Any) -> Any:
     if isinstance(obj, datetime | date):
         return obj.isoformat()
@@ -44,12 +75,7 @@ def emit(data: Any, fmt: Format, *, columns: Sequence[str] | None = None, title:
     rows = data if isinstance(data, list) else [data]
     cols = list(columns or (rows[0].keys() if rows else []))
     if fmt is Format.csv:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in cols})
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(csv_text(rows, cols))
         return
     table = Table(title=title, show_lines=False)
     for c in cols:

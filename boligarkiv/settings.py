@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     portal_max_pages: int = Field(default=600, ge=1)  # portal pages and API calls per kommune and run
     portal_max_documents: int = Field(default=80, ge=1)  # case papers per kommune and run
     write_token: str | None = None
+    csv_dialect: str = Field(default="excel", pattern="^(excel|maskin)$")  # CSV for Norwegian Excel or for programs
     # Shared workers: a claim on a document lasts this long; a killed worker's documents are taken over after.
     work_lease_seconds: float = Field(default=900.0, gt=0)
     # The blob store; a path every worker can reach (a shared filesystem) when workers run on several machines.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date, datetime
@@ -12,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from boligarkiv.lexicon import load_lexicon
+from boligarkiv.output import CsvDialect, csv_text
 from boligarkiv.report.data import DOC_TYPE_LABELS, FLAG_LABELS, NEED_LABELS, OPPORTUNITY_WEIGHTS
 from boligarkiv.report.map import render_map
 
@@ -277,13 +277,9 @@ def screening_html(
     )
 
 
-def screening_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=screening_columns(), extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({**r, "flagg": " ".join(r["flagg"])})
-    return buf.getvalue()
+def screening_csv(rows: list[dict[str, Any]], dialect: CsvDialect | None = None) -> str:
+    """The screening for Excel (`;`, decimal comma, BOM) unless the `maskin` dialect is asked for."""
+    return csv_text([{**r, "flagg": " ".join(r["flagg"])} for r in rows], screening_columns(), dialect)
 
 
 def screening_xlsx(rows: list[dict[str, Any]]) -> bytes:

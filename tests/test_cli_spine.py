@@ -98,6 +98,13 @@ def test_console_script_help_on_every_command(tmp_path: Path) -> None:
         [*cmd, "--data-dir", str(tmp_path), "kommuner", "--fylke", "Oslo", "-f", "csv"], capture_output=True, text=True
     )
     assert out.returncode == 0
+    # Excel-native by default: BOM, semicolons; `--csv-dialect maskin` for programs.
+    assert out.stdout.splitlines() == ["\ufeffnummer;navn;fylke;nettside", "0301;Oslo;Oslo;https://www.oslo.kommune.no"]
+    out = subprocess.run(
+        [*cmd, "--data-dir", str(tmp_path), "--csv-dialect", "maskin", "kommuner", "--fylke", "Oslo", "-f", "csv"],
+        capture_output=True,
+        text=True,
+    )
     assert out.stdout.splitlines() == ["nummer,navn,fylke,nettside", "0301,Oslo,Oslo,https://www.oslo.kommune.no"]
 
 

@@ -90,14 +90,24 @@ def test_screening_page_map_and_exports(site: Any) -> None:
     assert header[:8] == ["rangering", "nummer", "navn", "fylke", "planstatus", "plan_til", "dokumenter", "mulighet"]
     assert "leie_til_eie" in header and "flagg" in header and header[-1] == "barn_lavinntekt"
     assert wb["Screening"].max_row == 358
-    csv_lines = c.get("/screening.csv").text.splitlines()
-    assert csv_lines[0].startswith("rangering,nummer,navn") and len(csv_lines) == 358
+    import csv as csvmod
+
+    raw = c.get("/screening.csv").content
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8, «Ålesund» stays «Ålesund»
+    text = raw.decode("utf-8-sig")
+    rows = list(csvmod.reader(text.splitlines(), delimiter=";"))
+    assert rows[0][:3] == ["rangering", "nummer", "navn"] and len(rows) == 358
+    assert any("Ålesund" in r for r in rows)
+    score = rows[1][rows[0].index("mulighet")]
+    assert "." not in score  # decimal comma
+    machine = c.get("/screening.csv?dialekt=maskin").text.splitlines()
+    assert machine[0].startswith("rangering,nummer,navn") and len(machine) == 358
 
 
 def test_kommune_exports(site: Any) -> None:
     c, _, _ = site
     wb = load_workbook(io.BytesIO(c.get("/kommune/4601.xlsx").content))
-    assert wb.sheetnames == ["Kommune", "Planer", "Signaler", "Sitater", "Flagg", "Dekning"]
+    assert wb.sheetnames == ["Kommune", "Planer", "Signaler", "Sitater", "Politiske vedtak", "Flagg", "Dekning"]
     sitater = list(wb["Sitater"].iter_rows(values_only=True))
     assert any(r[0] == "leie_til_eie" and "leie-til-eie-modell" in r[1] for r in sitater)
     assert any(r[0] == "deleie" and r[2] is True for r in sitater)
@@ -220,3 +230,19 @@ def test_non_ascii_bearer_token_is_a_401(site: Any) -> None:
         "/api/lagrede-sok", json={"name": "x", "query": "bolig"}, headers={"Authorization": "Bearer hemmeligø".encode()}
     )
     assert r.status_code == 401
+
+
+def test_errors_are_norwegian_pages_for_people_and_json_for_the_api(site: Any) -> None:
+    c, _, _ = site
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    page = c.get("/kommune/9999", headers=html)  # no such kommune in the archive
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="nb">' in page.text and "Fant ikke siden" in page.text and "finnes ikke i arkivet" in page.text
+    assert "detail" not in page.text
+    lost = c.get("/ingen-slik-side", headers=html)
+    assert lost.status_code == 404 and "Fant ikke siden." in lost.text and "Not Found" not in lost.text
+    bad = c.get("/", params={"q": "bolig", "offset": "mange"}, headers=html)
+    assert bad.status_code == 422 and "Ugyldig verdi" in bad.text and "offset" in bad.text
+    assert "Input should be" not in bad.text  # pydantic's English stays out
+    api = c.get("/api/kommuner/9999")
+    assert api.status_code == 404 and "finnes ikke i arkivet" in api.json()["detail"]

@@ -14,10 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from boligarkiv import __version__
 from boligarkiv.db import Archive, open_archive
@@ -118,6 +120,45 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     def page(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(template).render(static=False, **ctx), status_code=status)
 
+    # Errors in Norwegian: an HTML page for people, JSON for the API and for clients that ask for JSON.
+    error_titles = {
+        400: "Ugyldig forespørsel",
+        401: "Ikke logget inn",
+        403: "Ingen tilgang",
+        404: "Fant ikke siden",
+        405: "Ikke tillatt",
+        422: "Ugyldig verdi",
+        503: "Tjenesten er ikke tilgjengelig",
+    }
+
+    def wants_html(request: Request) -> bool:
+        path = request.url.path
+        if path.startswith(("/api", "/feeds")) or path.endswith((".json", ".atom", ".csv", ".xlsx", ".md")):
+            return False
+        return "text/html" in request.headers.get("accept", "") or "*/*" in request.headers.get("accept", "*/*")
+
+    def error_response(request: Request, status: int, message: str) -> Response:
+        if wants_html(request):
+            title = error_titles.get(status, "Noe gikk galt")
+            return page("error.html", status, tittel=title, melding=message)
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own messages are English: «Not Found» for an unknown path, and so on.
+        english = {"Not Found": "Fant ikke siden.", "Method Not Allowed": "Metoden er ikke tillatt her."}
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        message = english.get(detail, detail) or error_titles.get(exc.status_code, "Noe gikk galt.")
+        return error_response(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", ())[1:]) or "forespørselen"
+            parts.append(f"«{where}» har en ugyldig verdi ({err.get('input', '')!s:.60})")
+        return error_response(request, 422, "; ".join(parts) or "Ugyldig verdi.")
+
     def require_token(authorization: str | None = Header(default=None)) -> None:
         token = settings.write_token
         if not token:
@@ -151,7 +192,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     def kommune_or_404(nummer: str) -> dict[str, Any]:
         r = report_data.kommune_report(archive, nummer.zfill(4))
         if r is None:
-            raise HTTPException(404, f"Ukjent kommune {nummer}")
+            raise HTTPException(
+                404, f"Kommune {nummer} finnes ikke i arkivet (kommunenummer har fire siffer, f.eks. 4601)."
+            )
         return r
 
     @app.get("/kommune/{nummer}.xlsx", summary="Kommunerapport som regneark")
@@ -210,9 +253,20 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         return xlsx_response(render.screening_xlsx(rows), "boligarkiv-screening.xlsx")
 
     @app.get("/screening.csv", response_class=PlainTextResponse, summary="Nasjonal screening som CSV")
-    def screening_csv(fylke: str = "") -> PlainTextResponse:
+    def screening_csv(
+        fylke: str = "",
+        dialekt: str = Query(
+            "excel", pattern="^(excel|maskin)$", description="excel (;, desimalkomma, BOM) eller maskin"
+        ),
+    ) -> PlainTextResponse:
+        from boligarkiv.output import CsvDialect
+
         rows = render.filter_rows(report_data.screening(archive), fylke or None)
-        return PlainTextResponse(render.screening_csv(rows), media_type="text/csv; charset=utf-8")
+        return PlainTextResponse(
+            render.screening_csv(rows, CsvDialect(dialekt)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="boligarkiv-screening.csv"'},
+        )
 
     @app.get("/screening", response_class=HTMLResponse, summary="Nasjonal screening med kart")
     def screening_page(
