@@ -29,6 +29,7 @@ EXIT_INPUT = 2
 EXIT_CONFIG = 3
 EXIT_SCHEMA = 4
 EXIT_PARTIAL = 5
+EXIT_OFFLINE = 6  # none of the kommuner's sites answered: nothing was crawled
 
 app = typer.Typer(
     name="boligarkiv",
@@ -335,6 +336,8 @@ def crawl(
                 ),
             )
 
+        if not husbanken_only:
+            check_network(chosen, fmt)
         result = run_crawl(archive, [] if husbanken_only else chosen, opts, on_item=on_item)
     with archive.session() as session:
         ledger = [
@@ -791,6 +794,8 @@ def _crawl_options(
         max_bytes=settings.crawl_max_bytes,
         contact=settings.user_agent_contact,
         log_level="INFO" if verbose else "WARNING",
+        # Scrapy's own log goes to a file in the data dir (the terminal gets our summary), unless --verbose.
+        log_file=None if verbose else settings.data_dir / "logs" / "crawl.log",
         husbanken_url=(husbanken_url or settings.husbanken_start_url) if walk_library or husbanken_url else None,
         case_judge=judge,
         portal_months=settings.portal_months,
@@ -799,8 +804,44 @@ def _crawl_options(
     )
 
 
+def check_network(seeds: list[Any], fmt: Format) -> None:
+    """Before crawling: stop at once, with the cause, when none of a sample of the sites answers."""
+    from boligarkiv.crawler.reachability import check_sites
+
+    urls = [u for s in seeds for u in s.start_urls]
+    if not urls:
+        return
+    reach = check_sites(urls)
+    if reach.none:
+        why = ", ".join(f"{REACH_REASONS.get(k, k)}: {v}" for k, v in sorted(reach.reasons.items()))
+        fail(
+            f"Ingen av {reach.tried} kommunenettsteder svarer ({why}). Sjekk nettverket (proxy, brannmur, DNS); "
+            "ingenting er samlet inn og ingenting i arkivet er endret.",
+            EXIT_OFFLINE,
+        )
+
+
+REACH_REASONS = {
+    "dns": "navnet finnes ikke (DNS)",
+    "refused": "forbindelsen ble avvist",
+    "timeout": "tidsavbrudd",
+    "unreachable": "nettet er utilgjengelig",
+    "private_address": "peker til en privat adresse",
+}
+
+
+RUN_STATUS = {
+    "ok": "fullført",
+    "ok_with_errors": "fullført; enkelte nettsteder eller dokumenter feilet (se feil nedenfor)",
+    "partial": "delvis: et steg feilet eller ble stoppet",
+    "interrupted": "avbrutt",
+    "running": "pågår",
+}
+
+
 def _print_run_summary(result: dict[str, Any]) -> None:
-    err_console.print(f"[bold]Kjøring {result['run_id']}:[/] {result['status']}")
+    status = RUN_STATUS.get(result["status"], result["status"])
+    err_console.print(f"[bold]Kjøring {result['run_id']}:[/] {status}")
     for stage, secs in result["seconds"].items():
         err_console.print(f"  {stage:<8} {secs:>8.1f} s  {result['stages'].get(stage)}")
     err_console.print(f"  nye dokumenter: {result['new_documents']} · endrede planer: {result['changed_plans']}")
@@ -837,6 +878,8 @@ def run(
     archive = state.archive()
     with archive.session() as session:
         load_seeds(session, chosen)
+    if "crawl" not in set(skip or []):
+        check_network(chosen, fmt)
     try:
         with RunLock(state.settings.data_dir), err_console.status("Starter …") as status_line:
             result = run_all(
@@ -853,7 +896,9 @@ def run(
         emit(result, fmt)
     else:
         _print_run_summary(result)
-    if result["status"] != "ok":
+    # Single sites or documents that failed are recorded in the archive and are not a failed run (a weekly
+    # cron job would otherwise always look failed); a stage that broke or a crawl that was stopped is.
+    if result["status"] not in ("ok", "ok_with_errors"):
         raise typer.Exit(EXIT_PARTIAL)
 
 

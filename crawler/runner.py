@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -36,6 +37,7 @@ class CrawlOptions:
     contact: str = "boligarkiv@example.org"
     husbanken_url: str | None = None
     log_level: str = "WARNING"
+    log_file: Path | None = None  # Scrapy's log, appended (INFO and up); None: to the terminal at log_level
     # Meeting portals: read only with a judge of housing cases (the application wires the NLP stage's).
     case_judge: Callable[[str, bytes | None, str | None], str] | None = None
     portal_months: int = 24
@@ -124,8 +126,17 @@ def run_crawl(
     allow_private = any(is_private_host(u) for s in seeds for u in s.start_urls) or bool(
         opts.husbanken_url and is_private_host(opts.husbanken_url)
     )
+    log: dict[str, Any] = {}
+    if opts.log_file is not None:
+        opts.log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = {"LOG_FILE": str(opts.log_file), "LOG_FILE_APPEND": True, "LOG_LEVEL": "INFO"}
     process = CrawlerProcess(
-        {**scrapy_settings(opts), "LOG_INSTALL_ROOT_HANDLER": True, "BOLIGARKIV_ALLOW_PRIVATE_DNS": allow_private}
+        {
+            **scrapy_settings(opts),
+            **log,
+            "LOG_INSTALL_ROOT_HANDLER": True,
+            "BOLIGARKIV_ALLOW_PRIVATE_DNS": allow_private,
+        }
     )
     common = {"archive": archive, "run_id": run_id, "on_item": on_item, "counts": counts}
     spiders: list[Any] = []
