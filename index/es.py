@@ -20,7 +20,7 @@ from typing import Any
 from boligarkiv.index.fts import TYPE_ALIASES, key
 from boligarkiv.index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, Term, Word
 from boligarkiv.index.records import DocumentHit, PageRecord, SearchResult
-from boligarkiv.index.textmatch import Matcher, lemmas_of
+from boligarkiv.index.textmatch import Matcher, lemmas_of, phrase_lemmas
 
 ALIAS = "boligarkiv-pages"
 
@@ -86,7 +86,10 @@ def term_query(term: Term) -> dict[str, Any]:
             }
         }
     if isinstance(term, Phrase):
-        return {"match_phrase": {"text.exact": " ".join(term.words)}}
+        # The exact words, or the same lemmas in a row (other inflections), as in FTS5.
+        should: list[dict[str, Any]] = [{"match_phrase": {"text.exact": " ".join(term.words)}}]
+        should += [{"match_phrase": {"lemmas": seq}} for seq in phrase_lemmas(term.words)]
+        return {"bool": {"should": should, "minimum_should_match": 1}}
     if isinstance(term, Prefix):
         return {
             "bool": {

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from boligarkiv.index.query import Filter, Phrase, Prefix, Query, QuerySyntaxError, SearchUnavailable, Term, Word
 from boligarkiv.index.records import DocumentHit, PageRecord, SearchResult
-from boligarkiv.index.textmatch import Matcher, lemmas_of
+from boligarkiv.index.textmatch import Matcher, lemmas_of, phrase_lemmas
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS search_page (
@@ -180,7 +180,10 @@ class FtsBackend:
             # Text only: a lemma starts with the same letters as the inflected word it comes from.
             return f"text : {_q(term.text)} *"
         if isinstance(term, Phrase):
-            return "text : " + _q(" ".join(term.words))
+            # The exact words, or the same lemmas in a row: «"tredje boligsektor"» finds «tredje boligsektoren».
+            alts = ["text : " + _q(" ".join(term.words))]
+            alts += ["lemmas : " + _q(seq) for seq in phrase_lemmas(term.words)]
+            return "(" + " OR ".join(alts) + ")"
         raise TypeError(term)
 
     @staticmethod

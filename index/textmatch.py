@@ -13,6 +13,12 @@ from boligarkiv.lemmas import WORD_RE, lemmatizer
 SNIPPET_WORDS = 32
 
 
+def phrase_lemmas(words: list[str] | tuple[str, ...]) -> list[str]:
+    """A phrase as lemma sequences, one per written standard: «tredje boligsektoren» is «tredje boligsektor»."""
+    seqs = {" ".join(lemmatizer(lang).lemma(w.lower()) for w in words) for lang in ("nb", "nn")}
+    return sorted(seqs)
+
+
 def lemmas_of(word: str) -> set[str]:
     """The word's lemma in Bokmål and in Nynorsk (the query does not say which it is written in)."""
     return {lemmatizer("nb").lemma(word), lemmatizer("nn").lemma(word)}
@@ -24,6 +30,7 @@ class Matcher:
     lemmas: set[str]
     prefixes: tuple[str, ...]
     phrases: list[re.Pattern[str]]
+    phrase_lemma_seqs: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def for_query(cls, query: Query) -> Matcher:
@@ -31,6 +38,7 @@ class Matcher:
         lemmas: set[str] = set()
         prefixes: list[str] = []
         phrases = []
+        seqs: list[tuple[str, ...]] = []
         for term in query.positive_terms():
             if isinstance(term, Word):
                 words.add(term.text)
@@ -41,7 +49,8 @@ class Matcher:
                 phrases.append(
                     re.compile(r"(?<![\wæøå])" + r"[\W_]+".join(map(re.escape, term.words)) + r"(?![\wæøå])", re.I)
                 )
-        return cls(words, lemmas, tuple(prefixes), phrases)
+                seqs += [tuple(seq.split()) for seq in phrase_lemmas(term.words)]
+        return cls(words, lemmas, tuple(prefixes), phrases, tuple(seqs))
 
     def spans(self, text: str, lang: str | None) -> list[tuple[int, int]]:
         lem = lemmatizer(lang if lang in ("nb", "nn") else "nb")
@@ -56,6 +65,15 @@ class Matcher:
                 out.append((m.start(), m.end()))
         for p in self.phrases:
             out.extend((m.start(), m.end()) for m in p.finditer(text))
+        if self.phrase_lemma_seqs:
+            # The phrase in other inflections: consecutive words whose lemmas are the phrase's.
+            tokens = list(WORD_RE.finditer(text))
+            lemmas = [lem.lemma(t.group(0).lower()) for t in tokens]
+            for seq in self.phrase_lemma_seqs:
+                n = len(seq)
+                for i in range(len(tokens) - n + 1):
+                    if tuple(lemmas[i : i + n]) == seq:
+                        out.append((tokens[i].start(), tokens[i + n - 1].end()))
         return sorted(set(out))
 
     def snippet(self, page: int, text: str, lang: str | None) -> PageHit:

@@ -132,6 +132,11 @@ def test_exact_phrase(backend: Any) -> None:
     assert shas(r) == ["1"]  # «leie-til-eie» in Bergen; Voss writes «leige til eige»
     assert r.hits[0].pages[0].page == 2
     assert shas(search(backend, '"eie til leie"')) == []
+    # A phrase matches its other inflections by lemma: Voss writes «kommunale utleigebustader».
+    r = search(backend, '"kommunal utleigebustad"')
+    assert shas(r) == ["2"]
+    hit = r.hits[0].pages[0]
+    assert any(hit.snippet[a:b].lower() == "kommunale utleigebustader" for a, b in hit.marks)
 
 
 def test_diacritics_are_not_folded(backend: Any) -> None:

@@ -112,6 +112,12 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         description="Kommunenes boligsosiale planer: søk, signaler, røde flagg og screening.",
     )
     app.state.archive = archive
+    # The query lemmatisers are built once per worker, here: 20 concurrent first searches would otherwise
+    # each build them at once (seconds per request right after start-up).
+    from boligarkiv.lemmas import lemmatizer
+
+    for lang in ("nb", "nn"):
+        lemmatizer(lang).lemma("utleieboliger")
     # The screening page carries a 400 kB SVG map of 357 kommuner; it compresses tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     env = render.env
