@@ -81,7 +81,10 @@ def test_es_mapping_has_norwegian_analysis_and_exact_and_lemma_fields() -> None:
 def test_es_translation() -> None:
     q = parse_query('"leie til eie" bolig OR bustad -deleie kommune:4601 fylke:Vestland år:2020..2024 -type:annet')
     body = translate(q)["bool"]
-    assert body["must"][0]["bool"]["should"] == [{"match_phrase": {"text.exact": "leie til eie"}}]
+    phrase = body["must"][0]["bool"]["should"][0]["bool"]
+    assert phrase["minimum_should_match"] == 1
+    assert phrase["should"][0] == {"match_phrase": {"text.exact": "leie til eie"}}  # the exact words …
+    assert {"match_phrase": {"lemmas": "leie til eie"}} in phrase["should"]  # … or the same lemmas in a row
     lemma_clause = json.dumps(body["must"][1], ensure_ascii=False)
     assert '"lemmas": {"query": "bolig"' in lemma_clause and '"lemmas": {"query": "bustad"' in lemma_clause
     assert {"term": {"kommune_nummer": "4601"}} in body["filter"]
@@ -96,18 +99,26 @@ def test_es_translation() -> None:
     assert translate(parse_query("kommune:Bergen"))["bool"]["must"] == [{"match_all": {}}]
 
 
-def test_docker_compose_runs_elasticsearch_single_node_for_the_app() -> None:
+def test_docker_compose_joins_postgres_search_and_workers() -> None:
     from pathlib import Path
 
     import yaml
 
     compose = yaml.safe_load((Path(__file__).parent.parent / "docker-compose.yml").read_text())
-    es = compose["services"]["elasticsearch"]
-    assert "discovery.type=single-node" in es["environment"]
-    assert any(p.startswith("127.0.0.1:9200") for p in es["ports"])  # not exposed beyond the machine
-    for name in ("app", "pipeline"):
-        env = compose["services"][name]["environment"]
-        assert "BOLIGARKIV_ES_URL=http://elasticsearch:9200" in env
+    services = compose["services"]
+    search = services["opensearch"]
+    assert "discovery.type=single-node" in search["environment"]
+    for name in ("opensearch", "postgres"):
+        assert all(p.startswith("127.0.0.1:") for p in services[name]["ports"])  # not exposed beyond the machine
+    for name in ("app", "pipeline", "web", "scheduler", "worker"):
+        env = services[name]["environment"]
+        assert env["BOLIGARKIV_ES_URL"] == "http://opensearch:9200"
+        assert (
+            env["BOLIGARKIV_DATABASE_URL"].startswith("postgresql+psycopg://")
+            and "@postgres:5432/" in env["BOLIGARKIV_DATABASE_URL"]
+        )
+        assert env["BOLIGARKIV_BLOBS_DIR"] == "/blobs" and "blobs:/blobs" in services[name]["volumes"]
+    assert "analyse" in " ".join(services["worker"]["command"])
 
 
 def test_filters_count_against_the_query_limit() -> None:
