@@ -731,9 +731,12 @@ def report(
             ReportFormat.html: lambda: render.kommune_html(r),
         }.get(fmt, lambda: fail("En kommunerapport støtter html, json, md og xlsx", EXIT_INPUT))()
     raw = content if isinstance(content, bytes) else content.encode("utf-8")
+    if output is None and fmt is ReportFormat.xlsx and sys.stdout.isatty():
+        # A spreadsheet is binary: written to the terminal it is noise. Name a file instead.
+        output = Path(f"boligarkiv-{'screening' if all_ else match[0]}.xlsx")
     if output:
         output.write_bytes(raw)
-        err_console.print(f"Skrev {output} ({len(raw)} byte)")
+        err_console.print(f"Skrev {output} ({len(raw):,} byte)".replace(",", "\u202f"))
     else:
         sys.stdout.buffer.write(raw)
 

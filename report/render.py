@@ -200,6 +200,8 @@ def kommune_xlsx(r: dict[str, Any]) -> bytes:
         sheet.append(header)
         for row in rows:
             sheet.append(row)
+        style_sheet(sheet)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 18, 60
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -282,18 +284,44 @@ def screening_csv(rows: list[dict[str, Any]], dialect: CsvDialect | None = None)
     return csv_text([{**r, "flagg": " ".join(r["flagg"])} for r in rows], screening_columns(), dialect)
 
 
-def screening_xlsx(rows: list[dict[str, Any]]) -> bytes:
+def style_sheet(ws: Any, *, freeze: str = "A2", widths: dict[str, int] | None = None) -> None:
+    """Bold frozen header row, a filter, column widths from the content (capped), Norwegian number formats;
+    cells that hold a web link become clickable."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    if ws.max_row < 1:
+        return
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = ws.dimensions
+    for col in ws.iter_cols(min_row=1, max_row=min(ws.max_row, 400)):
+        letter = get_column_letter(col[0].column)
+        longest = max((len(str(c.value)) for c in col if c.value is not None), default=8)
+        ws.column_dimensions[letter].width = (widths or {}).get(str(col[0].value), min(max(10, longest + 2), 60))
+        for c in col[1:]:
+            if isinstance(c.value, float):
+                c.number_format = "#,##0.00"
+            elif isinstance(c.value, str) and c.value.startswith(("http://", "https://")):
+                c.hyperlink = c.value
+                c.style = "Hyperlink"
+
+
+def screening_xlsx(rows: list[dict[str, Any]], base_url: str = "") -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     ws.title = "Screening"
-    cols = screening_columns()
+    cols = [*screening_columns(), "lenke"]
     ws.append(cols)
     for r in rows:
-        ws.append([" ".join(r["flagg"]) if c == "flagg" else r.get(c) for c in cols])
-    ws.auto_filter.ref = ws.dimensions
-    ws.freeze_panes = "D2"
+        link = f"{base_url.rstrip('/')}/kommune/{r['nummer']}" if base_url else ""
+        ws.append(
+            [" ".join(r["flagg"]) if c == "flagg" else (link or None) if c == "lenke" else r.get(c) for c in cols]
+        )
+    style_sheet(ws, freeze="D2")
     method = wb.create_sheet("Metode")
     for line in (
         [

@@ -88,8 +88,12 @@ def test_screening_page_map_and_exports(site: Any) -> None:
     assert wb.sheetnames == ["Screening", "Metode"]
     header = [cell.value for cell in next(wb["Screening"].iter_rows(max_row=1))]
     assert header[:8] == ["rangering", "nummer", "navn", "fylke", "planstatus", "plan_til", "dokumenter", "mulighet"]
-    assert "leie_til_eie" in header and "flagg" in header and header[-1] == "barn_lavinntekt"
+    assert "leie_til_eie" in header and "flagg" in header and header[-2:] == ["barn_lavinntekt", "lenke"]
     assert wb["Screening"].max_row == 358
+    sheet = wb["Screening"]
+    assert sheet["A1"].font.bold and sheet.freeze_panes == "D2" and sheet.column_dimensions["C"].width >= 10
+    link = sheet.cell(row=2, column=len(header))
+    assert link.hyperlink is not None and link.value.endswith(f"/kommune/{sheet.cell(row=2, column=2).value}")
     import csv as csvmod
 
     raw = c.get("/screening.csv").content

@@ -254,9 +254,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         )
 
     @app.get("/screening.xlsx", summary="Nasjonal screening som regneark")
-    def screening_xlsx(fylke: str = "") -> Response:
+    def screening_xlsx(request: Request, fylke: str = "") -> Response:
         rows = render.filter_rows(report_data.screening(archive), fylke or None)
-        return xlsx_response(render.screening_xlsx(rows), "boligarkiv-screening.xlsx")
+        return xlsx_response(render.screening_xlsx(rows, str(request.base_url)), "boligarkiv-screening.xlsx")
 
     @app.get("/screening.csv", response_class=PlainTextResponse, summary="Nasjonal screening som CSV")
     def screening_csv(
