@@ -4,8 +4,9 @@
     signal:leie_til_eie type:boligsosial_handlingsplan språk:nn år:2020..2024 -kommune:0301
 
 Words, "exact phrases", OR between two terms (binds tighter than the implicit AND), -exclusion of a term or
-a filter, prefix* and filters. Errors raise QuerySyntaxError with a message for the user, never reach an
-engine.
+a filter, prefix* and filters. The Norwegian operators work too: ELLER for OR, IKKE before a term or filter
+for -, and OG (the implicit AND) is accepted and ignored. Errors raise QuerySyntaxError with a message for
+the user, never reach an engine.
 """
 
 from __future__ import annotations
@@ -130,6 +131,16 @@ def _filter(name: str, value: str) -> Filter:
         if lang is None:
             raise QuerySyntaxError(f"Ukjent språk «{value}»: bruk nb eller nn")
         return Filter("language", lang)
+    if key == "signal":
+        # An unknown signal would silently find nothing: say which ones exist.
+        from boligarkiv.lexicon import load_lexicon
+
+        known = {sig.id: sig for sig in load_lexicon().signals}
+        if value not in known:
+            by_label = {sig.label.casefold(): sig.id for sig in known.values()}
+            if value.casefold() in by_label:
+                return Filter("signal", by_label[value.casefold()])
+            raise QuerySyntaxError(f"Ukjent signal «{value}». Kjente signaler: {', '.join(sorted(known))}")
     return Filter(key, value)
 
 
@@ -138,6 +149,7 @@ def parse_query(text: str) -> Query:
         raise QuerySyntaxError('Et anførselstegn mangler: fraser skrives «"slik som dette"»')
     query = Query()
     pending_or = False
+    pending_not = False  # IKKE before the next term or filter
     pos = 0
     n_terms = 0
     text = text.strip()
@@ -147,6 +159,17 @@ def parse_query(text: str) -> Query:
             raise QuerySyntaxError(f"Kunne ikke lese søket fra «{text[pos : pos + 20]}»")
         pos = m.end()
         neg, fname, fquoted, fplain, phrase, word = m.groups()
+        if word is not None and not neg and word in ("OG", "AND"):
+            continue  # the implicit AND, written out
+        if word is not None and not neg and word in ("IKKE", "NOT"):
+            if pending_not:
+                raise QuerySyntaxError("IKKE må stå foran et søkeord eller filter")
+            pending_not = True
+            continue
+        if word == "ELLER" and not neg:
+            word = "OR"
+        if pending_not:
+            neg, pending_not = "-", False
         if fname is not None and (fquoted is not None or fplain is not None) and fname.lower() not in ("http", "https"):
             f = _filter(fname, fquoted if fquoted is not None else fplain)
             if pending_or:
@@ -184,6 +207,8 @@ def parse_query(text: str) -> Query:
             query.groups.append([term])
     if pending_or:
         raise QuerySyntaxError("OR må stå mellom to søkeord")
+    if pending_not:
+        raise QuerySyntaxError("IKKE må stå foran et søkeord eller filter")
     if not query.groups and not query.filters and (query.excluded or query.excluded_filters):
         raise QuerySyntaxError("Søket kan ikke bare utelate: legg til et søkeord eller et filter")
     return query

@@ -127,3 +127,15 @@ def test_filters_count_against_the_query_limit() -> None:
     with pytest.raises(QuerySyntaxError, match="for mange"):
         parse_query("bolig " + " ".join(f"kommune:{n}" for n in range(40)))
     assert parse_query("bolig " + " ".join(["år:2020..2024"] * 39)).filters
+
+
+def test_norwegian_operators_and_unknown_signals() -> None:
+    q = parse_query("bolig ELLER bustad IKKE deleie OG startlån IKKE kommune:0301")
+    assert [[t.text for t in g] for g in q.groups] == [["bolig", "bustad"], ["startlån"]]  # type: ignore[attr-defined]
+    assert [t.text for t in q.excluded] == ["deleie"]  # type: ignore[attr-defined]
+    assert [f.value for f in q.excluded_filters] == ["0301"]
+    assert parse_query("signal:Startlån bolig").filters[0].value == "startlan"  # the label works too
+    with pytest.raises(QuerySyntaxError, match=r"Ukjent signal «tredjesektor».*tredje_boligsektor"):
+        parse_query("signal:tredjesektor bolig")
+    with pytest.raises(QuerySyntaxError, match="IKKE må stå foran"):
+        parse_query("bolig IKKE")
