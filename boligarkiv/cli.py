@@ -1,12 +1,14 @@
 """The `boligarkiv` command line. Each stage's command is a thin wrapper that opens the archive and calls
 the stage; no stage calls another stage directly.
 
-Exit codes: 0 ok; 1 unexpected failure; 2 bad usage or bad input file; 3 configuration or data-dir
-problem; 4 database schema problem; 5 the work ran but some items failed (recorded in the archive).
+Exit codes: 0 ok (single sites or documents may have failed; recorded in the archive); 1 unexpected failure;
+2 bad usage or bad input file; 3 configuration or data-dir problem; 4 database schema problem; 5 a stage failed
+or was stopped (stage commands: some items failed); 6 no network (nothing crawled).
 """
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from sqlalchemy import func, select
 from boligarkiv import __version__
 from boligarkiv.db import Archive, SchemaError, open_archive
 from boligarkiv.models import Base, ChangeEvent, Coverage, Document, Fetch, Kommune, Run
-from boligarkiv.output import Format, emit, err_console
+from boligarkiv.output import Format, console, emit, err_console
 from boligarkiv.seeds import SeedsError, load_seeds, read_seeds
 from boligarkiv.settings import Settings, SettingsError, load_settings
 
@@ -906,6 +908,60 @@ def run(
 
 
 @app.command()
+def folg(
+    ctx: typer.Context,
+    hva: Annotated[str, typer.Argument(help="kommune, signal eller sok")],
+    verdi: Annotated[str, typer.Argument(help="Kommunenummer/-navn, signal-id/-navn eller et søk.")],
+    epost: Annotated[str, typer.Option("--epost", help="Hvem som følger (får sammendraget).")],
+) -> None:
+    """Følg en kommune, et signal eller et søk: en Atom-feed og punkter i ukens sammendrag."""
+    from boligarkiv.follows import FOLLOW_KINDS, add_follow, follow_value
+
+    if hva not in FOLLOW_KINDS:
+        fail(f"Kan følge {', '.join(FOLLOW_KINDS)}, ikke {hva!r}", EXIT_INPUT)
+    if "@" not in epost:
+        fail(f"Ugyldig e-postadresse {epost!r}", EXIT_INPUT)
+    archive = get_ctx(ctx).archive()
+    try:
+        value = follow_value(archive, hva, verdi)
+    except ValueError as exc:
+        fail(str(exc), EXIT_INPUT)
+    ident, created = add_follow(archive, epost, hva, value)
+    err_console.print(
+        f"{epost} følger {'nå' if created else 'allerede'} {hva} «{value}» (feed: /feeds/folg/{ident}.atom)"
+    )
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    dager: Annotated[int, typer.Option(help="Endringer de siste så mange dagene.", min=1, max=366)] = 7,
+    send: Annotated[bool, typer.Option("--send", help="Send med e-post (smtp_host) i stedet for å skrive ut.")] = False,
+) -> None:
+    """Ukens sammendrag for alle som følger noe: nye og endrede planer, signaler, politiske saker, søk."""
+    from boligarkiv.digest import build_digests, default_since, send_digests
+    from boligarkiv.index.query import parse_query
+    from boligarkiv.index.stage import get_backend
+
+    archive = get_ctx(ctx).archive()
+
+    def search(q: str) -> list[str]:
+        return [h.sha256 for h in get_backend(archive).search(parse_query(q), limit=100).hits]
+
+    digests = build_digests(archive, default_since(dager), search)
+    if not send:
+        for d in digests:
+            console.print(f"[bold]Til {d.email}: {d.subject}[/]")
+            console.print(d.text())
+        return
+    try:
+        sent = send_digests(archive, digests)
+    except (OSError, RuntimeError, smtplib.SMTPException) as exc:
+        fail(f"Fikk ikke sendt sammendraget: {exc}", EXIT_FAILURE)
+    err_console.print(f"Sendte {sent} sammendrag ({len(digests) - sent} uten endringer ble ikke sendt).")
+
+
+@app.command()
 def schedule(
     ctx: typer.Context,
     cron: Annotated[str, typer.Option("--cron", help='Cron-uttrykk, for eksempel "0 3 * * 1" (mandag kl. 03).')],
@@ -929,12 +985,25 @@ def schedule(
     with archive.session() as session:
         load_seeds(session, chosen)
     err_console.print(f"Planlagt kjøring «{cron}» for {len(chosen)} kommuner. Stopp med Ctrl+C.")
-    run_scheduler(
-        state.settings.data_dir,
-        cron,
-        lambda: run_all(archive, chosen, crawl_options=_crawl_options(state.settings), offline_flags=offline_flags),
-        max_runs=max_runs,
-    )
+
+    def weekly() -> dict[str, Any]:
+        result = run_all(archive, chosen, crawl_options=_crawl_options(state.settings), offline_flags=offline_flags)
+        if state.settings.smtp_host:
+            # The digest follows the run it reports on; a mail server that is down is logged, not fatal.
+            from boligarkiv.digest import build_digests, default_since, send_digests
+            from boligarkiv.index.query import parse_query
+            from boligarkiv.index.stage import get_backend
+
+            def search(q: str) -> list[str]:
+                return [h.sha256 for h in get_backend(archive).search(parse_query(q), limit=100).hits]
+
+            try:
+                result["digests_sent"] = send_digests(archive, build_digests(archive, default_since(7), search))
+            except (OSError, RuntimeError, smtplib.SMTPException) as exc:
+                err_console.print(f"Fikk ikke sendt ukens sammendrag: {exc}")
+        return result
+
+    run_scheduler(state.settings.data_dir, cron, weekly, max_runs=max_runs)
 
 
 @app.command()

@@ -323,3 +323,17 @@ class WorkClaim(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None]
+
+
+class Follow(Base):
+    """An analyst follows a kommune, a signal or a search: an Atom feed, and items in the weekly digest."""
+
+    __tablename__ = "follow"
+    __table_args__ = (UniqueConstraint("email", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # kommune, signal, sok
+    value: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sent_at: Mapped[datetime | None]

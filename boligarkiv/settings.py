@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     portal_max_pages: int = Field(default=600, ge=1)  # portal pages and API calls per kommune and run
     portal_max_documents: int = Field(default=80, ge=1)  # case papers per kommune and run
     write_token: str | None = None
+    # The weekly digest of what the analysts follow, by e-mail (SMTP); unset host: the digest is only printed.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "boligarkiv@localhost"
+    web_base_url: str = "http://127.0.0.1:8000"  # links in e-mails and spreadsheets point here
     csv_dialect: str = Field(default="excel", pattern="^(excel|maskin)$")  # CSV for Norwegian Excel or for programs
     # Shared workers: a claim on a document lasts this long; a killed worker's documents are taken over after.
     work_lease_seconds: float = Field(default=900.0, gt=0)

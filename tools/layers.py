@@ -22,6 +22,8 @@ APPLICATION_IN_CORE = (
     "boligarkiv.scheduler",
     "boligarkiv.testweb",
     "boligarkiv.casefilter",
+    "boligarkiv.digest",
+    "boligarkiv.follows",
     "boligarkiv.report",
     "boligarkiv.web",
 )

@@ -179,7 +179,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     # --- pages ----------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, summary="Søkeside")
-    def search_page(q: str = "", offset: int = Query(0, ge=0, le=MAX_OFFSET)) -> HTMLResponse:
+    def search_page(
+        q: str = "", offset: int = Query(0, ge=0, le=MAX_OFFSET), fulgt: int = Query(0, ge=0, le=MAX_ID)
+    ) -> HTMLResponse:
         if not q.strip():
             return page("search.html", q="", result=None, error=None, offset=0, limit=PAGE_SIZE)
         try:
@@ -187,7 +189,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         except (QuerySyntaxError, SearchUnavailable) as exc:
             status = 503 if isinstance(exc, SearchUnavailable) else 400
             return page("search.html", status, q=q, result=None, error=str(exc), offset=0, limit=PAGE_SIZE)
-        return page("search.html", q=q, result=result, error=None, offset=offset, limit=PAGE_SIZE)
+        return page("search.html", q=q, result=result, error=None, offset=offset, limit=PAGE_SIZE, fulgt=fulgt)
 
     def document_or_404(session: Any, sha256: str) -> Document:
         doc = session.get(Document, sha256)
@@ -212,8 +214,8 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         return PlainTextResponse(render.kommune_markdown(kommune_or_404(nummer)), media_type="text/markdown")
 
     @app.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
-    def kommune_page(nummer: str) -> HTMLResponse:
-        return page("kommune.html", r=kommune_or_404(nummer))
+    def kommune_page(nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
+        return page("kommune.html", r=kommune_or_404(nummer), fulgt=fulgt)
 
     @app.get("/dokument/{sha256}/fil", summary="Den arkiverte filen")
     def document_file(sha256: str) -> Response:
@@ -472,6 +474,78 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
                 search_entries(q, request),
             )
         )
+
+    # --- follows ----------------------------------------------------------------------------------------
+    @app.post("/folg", summary="Følg en kommune, et signal eller et søk (skjema; krever token)")
+    async def follow(request: Request) -> Response:
+        from urllib.parse import parse_qs
+
+        from boligarkiv.follows import FOLLOW_KINDS, add_follow, follow_value
+
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+        token = settings.write_token
+        given = form.get("token", "") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not token:
+            raise HTTPException(403, "Å følge er slått av (sett BOLIGARKIV_WRITE_TOKEN)")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "Feil eller manglende token")
+        kind, value, email = form.get("hva", ""), form.get("verdi", ""), form.get("epost", "").strip()
+        if kind not in FOLLOW_KINDS or not value or "@" not in email:
+            raise HTTPException(400, "Skjemaet trenger hva (kommune, signal eller sok), verdi og e-postadresse")
+        try:
+            canonical = follow_value(archive, kind, value)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        ident, _ = add_follow(archive, email, kind, canonical)
+        back = form.get("tilbake", "/")
+        back = back if back.startswith("/") and not back.startswith("//") else "/"
+        sep = "&" if "?" in back else "?"
+        return Response(status_code=303, headers={"Location": f"{back}{sep}fulgt={ident}"})
+
+    @app.get("/feeds/folg/{ident}.atom", summary="Det en analytiker følger, som Atom-feed")
+    def feed_follow(request: Request, ident: int = Path(ge=1, le=MAX_ID)) -> Response:
+        from boligarkiv.models import Follow
+
+        with archive.session() as s:
+            f = s.get(Follow, ident)
+            if f is None:
+                raise HTTPException(404, "Ukjent følging")
+            kind, value = f.kind, f.value
+        if kind == "kommune":
+            entries = plan_entries(value, request) + case_entries(value, request)
+            title = f"Boligarkiv: {value}"
+        elif kind == "signal":
+            entries = signal_entries(value, request)
+            title = f"Boligarkiv: signalet {value}"
+        else:
+            entries = search_entries(value, request)
+            title = f"Boligarkiv: søket «{value}»"
+        entries.sort(key=lambda e: e.updated, reverse=True)
+        return atom_response(
+            atom(f"urn:boligarkiv:folg:{ident}", title, str(request.url), str(request.base_url), entries)
+        )
+
+    def signal_entries(signal: str, request: Request) -> list[Entry]:
+        base = str(request.base_url).rstrip("/")
+        with archive.session() as s:
+            names = {k.nummer: k.navn for k in s.scalars(select(Kommune))}
+            q = (
+                select(ChangeEvent)
+                .where(ChangeEvent.signal == signal, ChangeEvent.kind.in_(["signal_appeared", "signal_disappeared"]))
+                .order_by(ChangeEvent.created_at.desc())
+                .limit(100)
+            )
+            return [
+                Entry(
+                    id=f"urn:boligarkiv:event:{e.id}",
+                    title=f"{'Kom til' if e.kind == 'signal_appeared' else 'Forsvant'}: {signal} i "
+                    f"{names.get(e.kommune_nummer or '', '')}",
+                    link=f"{base}/dokument/{e.document_sha256}",
+                    updated=e.created_at,
+                    summary=e.detail or "",
+                )
+                for e in s.scalars(q)
+            ]
 
     # --- JSON API -------------------------------------------------------------------------------------
     @app.get("/api/sok", summary="Søk (JSON)")
