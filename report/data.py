@@ -15,7 +15,18 @@ from sqlalchemy import func, select
 from boligarkiv.db import Archive
 from boligarkiv.extract.metadata import LABELS
 from boligarkiv.lexicon import load_lexicon
-from boligarkiv.models import CaseDocument, Coverage, Document, Entity, Fetch, Flag, Kommune, Score, SignalHit
+from boligarkiv.models import (
+    CaseDocument,
+    ChangeEvent,
+    Coverage,
+    Document,
+    Entity,
+    Fetch,
+    Flag,
+    Kommune,
+    Score,
+    SignalHit,
+)
 from boligarkiv.vocabulary import CASE_ROLE_LABELS, PLAN_TYPES, PORTAL_LABELS
 
 DOC_TYPE_LABELS: dict[str | None, str] = {**LABELS, None: "Ikke klassifisert"}
@@ -375,3 +386,76 @@ def screening(archive: Archive, today: date | None = None) -> list[dict[str, Any
     for rank, r in enumerate(rows, start=1):
         r["rangering"] = rank
     return rows
+
+
+def compare(archive: Archive, numbers: list[str], today: date | None = None) -> dict[str, Any]:
+    """2–6 kommuner side by side from their reports: plan status, every signal (score, strongest commitment,
+    best quote), red flags and need indicators — one row per measure, one column per kommune."""
+    reports = [r for r in (kommune_report(archive, n, today) for n in numbers) if r is not None]
+    signals = []
+    for i, sig in enumerate(reports[0]["signaler"] if reports else []):
+        cells = [r["signaler"][i] for r in reports]
+        signals.append({"id": sig["id"], "navn": sig["navn"], "celler": cells})
+    indicators: dict[str, dict[str, Any]] = {}
+    for col, r in enumerate(reports):
+        for f in r["flagg"]:
+            row = indicators.setdefault(
+                f["indikator"], {"navn": f["navn"], "tema": f["tema"], "celler": [None] * len(reports)}
+            )
+            row["celler"][col] = f
+    plans = []
+    for r in reports:
+        current = [p for p in r["planer"] if p["status"].startswith("gjeldende")]
+        plans.append(current[0] if current else (r["planer"][0] if r["planer"] else None))
+    return {
+        "kommuner": [r["kommune"] for r in reports],
+        "planer": plans,
+        "signaler": signals,
+        "indikatorer": sorted(indicators.values(), key=lambda x: (x["tema"] != "flagg", x["navn"])),
+        "laget": date.today(),
+    }
+
+
+def timeline(archive: Archive, nummer: str) -> list[dict[str, Any]]:
+    """A kommune's plans over time: each version with its period and adoption, what it replaced, and when each
+    signal appeared or disappeared — newest first."""
+    with archive.session() as s:
+        docs = {
+            d.sha256: d
+            for d in s.scalars(
+                select(Document).where(Document.kommune_nummer == nummer, Document.doc_type.in_(PLAN_TYPES))
+            )
+        }
+        events = list(
+            s.scalars(
+                select(ChangeEvent)
+                .where(ChangeEvent.kommune_nummer == nummer, ChangeEvent.document_sha256.in_(list(docs)))
+                .order_by(ChangeEvent.created_at)
+            )
+        )
+    rows = []
+    for d in docs.values():
+        mine = [e for e in events if e.document_sha256 == d.sha256]
+        rows.append(
+            {
+                "sha256": d.sha256,
+                "tittel": d.title or d.first_url or d.sha256[:12],
+                "type_navn": DOC_TYPE_LABELS.get(d.doc_type, d.doc_type),
+                "periode_fra": d.period_start,
+                "periode_til": d.period_end,
+                "vedtatt": d.adopted_date,
+                "vedtatt_av": d.adopted_by,
+                "arkivert": d.first_seen,
+                "erstatter": next(
+                    (
+                        docs[e.previous_sha256].title
+                        for e in mine
+                        if e.kind in ("plan_replaced", "changed_document") and e.previous_sha256 in docs
+                    ),
+                    None,
+                ),
+                "signaler_kom": [(e.signal, e.created_at) for e in mine if e.kind == "signal_appeared"],
+                "signaler_borte": [(e.signal, e.created_at) for e in mine if e.kind == "signal_disappeared"],
+            }
+        )
+    return sorted(rows, key=lambda r: (r["periode_til"] or 0, r["arkivert"]), reverse=True)

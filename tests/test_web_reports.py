@@ -250,3 +250,18 @@ def test_errors_are_norwegian_pages_for_people_and_json_for_the_api(site: Any) -
     assert "Input should be" not in bad.text  # pydantic's English stays out
     api = c.get("/api/kommuner/9999")
     assert api.status_code == 404 and "finnes ikke i arkivet" in api.json()["detail"]
+
+
+def test_compare_and_timeline(site: Any) -> None:
+    c, _, _ = site
+    page = c.get("/sammenlign", params={"k": "4601 4621"})
+    assert page.status_code == 200
+    text = page.text
+    assert "Sammenligning av 2 kommuner" in text and "Bergen" in text and "Voss" in text
+    assert "Leie-til-eie" in text or "leie" in text.lower()
+    assert text.count('<div class="quote">') >= 2  # quotes side by side
+    assert c.get("/sammenlign", params={"k": "4601"}).status_code == 200  # one: the form waits for more
+    assert c.get("/sammenlign", params={"k": "4601 0301 4621 5001 1103 3201 1506"}).status_code == 400
+    assert c.get("/sammenlign", params={"k": "4601 9999"}).status_code == 404
+    kommune = c.get("/kommune/4601").text
+    assert "Tidslinje" in kommune and "/sammenlign?k=4601" in kommune

@@ -215,7 +215,23 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     @app.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
     def kommune_page(nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
-        return page("kommune.html", r=kommune_or_404(nummer), fulgt=fulgt)
+        r = kommune_or_404(nummer)
+        return page("kommune.html", r=r, fulgt=fulgt, tidslinje=report_data.timeline(archive, r["kommune"]["nummer"]))
+
+    @app.get("/sammenlign", response_class=HTMLResponse, summary="Sammenlign 2–6 kommuner side om side")
+    def compare_page(k: list[str] = Query(default=[])) -> HTMLResponse:
+        import re as _re
+
+        numbers = [n.zfill(4) for part in k for n in _re.split(r"[\s,;]+", part) if n.strip().isdigit()]
+        numbers = list(dict.fromkeys(numbers))
+        if len(numbers) > 6:
+            raise HTTPException(400, "Velg mellom 2 og 6 kommuner å sammenligne")
+        # One number (from a kommune page): the form, filled in, waits for the others.
+        data = report_data.compare(archive, numbers if len(numbers) >= 2 else [])
+        unknown = len(numbers) - len(data["kommuner"]) if len(numbers) >= 2 else 0
+        if unknown:
+            raise HTTPException(404, f"{unknown} av kommunenumrene finnes ikke i arkivet")
+        return page("compare.html", c=data, valgt=" ".join(numbers))
 
     @app.get("/dokument/{sha256}/fil", summary="Den arkiverte filen")
     def document_file(sha256: str) -> Response:
