@@ -265,3 +265,18 @@ def test_compare_and_timeline(site: Any) -> None:
     assert c.get("/sammenlign", params={"k": "4601 9999"}).status_code == 404
     kommune = c.get("/kommune/4601").text
     assert "Tidslinje" in kommune and "/sammenlign?k=4601" in kommune
+
+
+def test_api_docs_work_offline(site: Any) -> None:
+    c, _, _ = site
+    docs = c.get("/docs")
+    assert docs.status_code == 200 and "Boligarkivs API" in docs.text
+    assert "/api/sok" in docs.text and "/feeds/politiske-vedtak.atom" in docs.text
+    assert "cdn" not in docs.text.lower() and "<script" not in docs.text.lower()
+
+
+def test_home_page_counts_and_latest_changes(site: Any) -> None:
+    c, _, _ = site
+    home = c.get("/").text
+    assert "planer fra" in home and "kommuner" in home and "politiske saker i arkivet" in home
+    assert "Sammenlign kommuner" in home

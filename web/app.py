@@ -110,6 +110,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         title="Boligarkiv",
         version=__version__,
         description="Kommunenes boligsosiale planer: søk, signaler, røde flagg og screening.",
+        # Swagger UI loads its scripts from a CDN and is blank offline; /docs is our own page instead.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.archive = archive
     # The query lemmatisers are built once per worker, here: 20 concurrent first searches would otherwise
@@ -183,13 +186,44 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         q: str = "", offset: int = Query(0, ge=0, le=MAX_OFFSET), fulgt: int = Query(0, ge=0, le=MAX_ID)
     ) -> HTMLResponse:
         if not q.strip():
-            return page("search.html", q="", result=None, error=None, offset=0, limit=PAGE_SIZE)
+            return page("search.html", q="", result=None, error=None, offset=0, limit=PAGE_SIZE, oversikt=overview())
         try:
             result = run_search(q, PAGE_SIZE, offset)
         except (QuerySyntaxError, SearchUnavailable) as exc:
             status = 503 if isinstance(exc, SearchUnavailable) else 400
             return page("search.html", status, q=q, result=None, error=str(exc), offset=0, limit=PAGE_SIZE)
         return page("search.html", q=q, result=result, error=None, offset=offset, limit=PAGE_SIZE, fulgt=fulgt)
+
+    def overview() -> dict[str, Any]:
+        """The home page's counts and the latest changes."""
+        from boligarkiv.digest import EVENT_TEXT
+
+        with archive.session() as s:
+            plans = select(Document).where(Document.doc_type.in_(PLAN_TYPES)).subquery()
+            names = {k.nummer: k.navn for k in s.scalars(select(Kommune))}
+            events = list(s.scalars(select(ChangeEvent).order_by(ChangeEvent.created_at.desc()).limit(10)))
+            titles = {
+                d.sha256: d.title or d.sha256[:12]
+                for d in s.scalars(select(Document).where(Document.sha256.in_([e.document_sha256 for e in events])))
+            }
+            return {
+                "kommuner": len(names),
+                "planer": s.scalar(select(func.count()).select_from(plans)) or 0,
+                "kommuner_med_plan": s.scalar(select(func.count(func.distinct(plans.c.kommune_nummer)))) or 0,
+                "dokumenter": s.scalar(select(func.count()).select_from(Document)) or 0,
+                "sider": s.scalar(select(func.count()).select_from(Page)) or 0,
+                "saker": s.scalar(select(func.count(func.distinct(CaseDocument.document_sha256)))) or 0,
+                "siste": [
+                    {
+                        "når": e.created_at,
+                        "hva": EVENT_TEXT.get(e.kind, e.kind) + (f" ({e.signal})" if e.signal else ""),
+                        "tittel": titles.get(e.document_sha256 or "", e.detail or ""),
+                        "sha": e.document_sha256,
+                        "kommune": names.get(e.kommune_nummer or "", ""),
+                    }
+                    for e in events
+                ],
+            }
 
     def document_or_404(session: Any, sha256: str) -> Document:
         doc = session.get(Document, sha256)
@@ -217,6 +251,12 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     def kommune_page(nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
         r = kommune_or_404(nummer)
         return page("kommune.html", r=r, fulgt=fulgt, tidslinje=report_data.timeline(archive, r["kommune"]["nummer"]))
+
+    @app.get(
+        "/docs", response_class=HTMLResponse, summary="API-dokumentasjon (uten internett)", include_in_schema=False
+    )
+    def docs_page() -> HTMLResponse:
+        return page("docs.html", spec=app.openapi())
 
     @app.get("/sammenlign", response_class=HTMLResponse, summary="Sammenlign 2–6 kommuner side om side")
     def compare_page(k: list[str] = Query(default=[])) -> HTMLResponse:
