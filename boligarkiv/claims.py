@@ -48,6 +48,30 @@ class Claims:
             from sqlalchemy.dialects.sqlite import insert
         return insert
 
+    def release_dead_local(self) -> int:
+        """Expire the claims of workers on this machine whose process is gone (killed, crashed): a rerun after a
+        kill should not wait out their leases. Workers on other machines are left to their leases."""
+        host = socket.gethostname()[:60]
+        with self.archive.session() as session:
+            workers = set(
+                session.scalars(
+                    select(WorkClaim.worker).where(
+                        WorkClaim.stage == self.stage,
+                        WorkClaim.version == self.version,
+                        WorkClaim.done.is_(False),
+                        WorkClaim.worker.like(f"{host}:%"),
+                    )
+                )
+            )
+            dead = [w for w in workers if w != self.worker and not _alive(w)]
+            if dead:
+                session.execute(
+                    update(WorkClaim)
+                    .where(WorkClaim.worker.in_(dead), WorkClaim.done.is_(False))
+                    .values(expires_at=utcnow() - timedelta(seconds=1))
+                )
+        return len(dead)
+
     def claim(self, keys: list[str], seen_at: datetime | None = None) -> list[str]:
         """Claim up to `batch` of `keys` (in order) that nobody holds; returns the keys now ours.
 
@@ -161,6 +185,7 @@ class Claims:
         """Yield documents as they are claimed, batch by batch, until nothing is pending but what this worker
         already has — waiting for other workers' leases when everything left is claimed by someone else."""
         mine: set[str] = set()  # handed out by this generator: in flight or written by us
+        self.release_dead_local()
         while True:
             seen_at = utcnow()
             todo = [k for k in pending() if k not in mine]
@@ -171,9 +196,26 @@ class Claims:
                 mine.update(got)
                 yield from got
                 continue
+            if self.release_dead_local():
+                continue
             wait = self._next_expiry(todo)
             if wait is None:
                 # Pending but unclaimed and not claimable: written by another worker just now; look again.
                 time.sleep(poll / 4)
                 continue
             time.sleep(min(max(wait, 0.05), poll))
+
+
+def _alive(worker: str) -> bool:
+    """Whether the process named in a worker name («host:pid:tag») on this machine still runs."""
+    try:
+        pid = int(worker.split(":")[1])
+    except (IndexError, ValueError):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

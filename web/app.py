@@ -231,8 +231,41 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             raise HTTPException(404, "Ukjent dokument")
         return doc
 
+    # Reports and the screening change only when the archive does: cached per worker under a fingerprint
+    # of the tables they read (one cheap query per request instead of dozens).
+    report_cache: dict[tuple[Any, ...], Any] = {}
+
+    def fingerprint() -> tuple[Any, ...]:
+        from boligarkiv.models import Coverage, Flag, Score
+
+        with archive.session() as s:
+            return tuple(
+                s.execute(
+                    select(
+                        select(func.max(Document.analysed_at)).scalar_subquery(),
+                        select(func.count()).select_from(Document).scalar_subquery(),
+                        select(func.max(Score.computed_at)).scalar_subquery(),
+                        select(func.max(Flag.computed_at)).scalar_subquery(),
+                        select(func.max(Coverage.id)).scalar_subquery(),
+                        select(func.max(ChangeEvent.id)).scalar_subquery(),
+                        select(func.max(CaseDocument.id)).scalar_subquery(),
+                    )
+                ).one()
+            )
+
+    def cached(name: str, compute: Any) -> Any:
+        key = (name, fingerprint())
+        if key not in report_cache:
+            if len(report_cache) > 2000:
+                report_cache.clear()
+            report_cache[key] = compute()
+        return report_cache[key]
+
+    def screening_rows() -> list[dict[str, Any]]:
+        return cached("screening", lambda: report_data.screening(archive))
+
     def kommune_or_404(nummer: str) -> dict[str, Any]:
-        r = report_data.kommune_report(archive, nummer.zfill(4))
+        r = cached(f"kommune:{nummer.zfill(4)}", lambda: report_data.kommune_report(archive, nummer.zfill(4)))
         if r is None:
             raise HTTPException(
                 404, f"Kommune {nummer} finnes ikke i arkivet (kommunenummer har fire siffer, f.eks. 4601)."
@@ -250,7 +283,9 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     @app.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
     def kommune_page(nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
         r = kommune_or_404(nummer)
-        return page("kommune.html", r=r, fulgt=fulgt, tidslinje=report_data.timeline(archive, r["kommune"]["nummer"]))
+        nr = r["kommune"]["nummer"]
+        timeline = cached(f"tidslinje:{nr}", lambda: report_data.timeline(archive, nr))
+        return page("kommune.html", r=r, fulgt=fulgt, tidslinje=timeline)
 
     @app.get(
         "/docs", response_class=HTMLResponse, summary="API-dokumentasjon (uten internett)", include_in_schema=False
@@ -313,7 +348,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     @app.get("/screening.xlsx", summary="Nasjonal screening som regneark")
     def screening_xlsx(request: Request, fylke: str = "") -> Response:
-        rows = render.filter_rows(report_data.screening(archive), fylke or None)
+        rows = render.filter_rows(screening_rows(), fylke or None)
         return xlsx_response(render.screening_xlsx(rows, str(request.base_url)), "boligarkiv-screening.xlsx")
 
     @app.get("/screening.csv", response_class=PlainTextResponse, summary="Nasjonal screening som CSV")
@@ -325,7 +360,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     ) -> PlainTextResponse:
         from boligarkiv.output import CsvDialect
 
-        rows = render.filter_rows(report_data.screening(archive), fylke or None)
+        rows = render.filter_rows(screening_rows(), fylke or None)
         return PlainTextResponse(
             render.screening_csv(rows, CsvDialect(dialekt)),
             media_type="text/csv; charset=utf-8",
@@ -342,7 +377,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     ) -> HTMLResponse:
         if vis not in dict(render.MAP_CHOICES) and vis not in report_data.FLAG_LABELS:
             vis = "mulighet"
-        rows = report_data.screening(archive)
+        rows = screening_rows()
         body = render.screening_html(
             rows, vis=vis, fylke=fylke, flagg=flagg, signal=signal, static=False, side=side, per_side=SCREENING_PAGE
         )
@@ -635,7 +670,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
 
     @app.get("/api/screening", summary="Nasjonal screening (JSON)")
     def api_screening(fylke: str = "", flagg: str = "", signal: str = "") -> Response:
-        rows = render.filter_rows(report_data.screening(archive), fylke or None, flagg or None, None, signal or None)
+        rows = render.filter_rows(screening_rows(), fylke or None, flagg or None, None, signal or None)
         return Response(render.to_json(rows), media_type="application/json")
 
     @app.get("/api/dokumenter/{sha256}", summary="Dokumentets metadata")
