@@ -222,7 +222,7 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
                     "side": h.page_number,
                     "dokument": h.document_sha256,
                     "dokument_tittel": titles.get(h.document_sha256),
-                    "forpliktelse": h.commitment,
+                    "forpliktelse": COMMITMENT_LABELS.get(h.commitment, h.commitment),
                     "lenke": f"/dokument/{h.document_sha256}#side-{h.page_number}",
                 }
 

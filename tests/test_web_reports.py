@@ -280,3 +280,13 @@ def test_home_page_counts_and_latest_changes(site: Any) -> None:
     home = c.get("/").text
     assert "planer fra" in home and "kommuner" in home and "politiske saker i arkivet" in home
     assert "Sammenlign kommuner" in home
+
+
+def test_search_labels_evidence_and_suggestions(site: Any) -> None:
+    c, _, _ = site
+    page = c.get("/", params={"q": "utleigebustad"}).text
+    assert ">nynorsk</a>" in page and ">nn</a>" not in page  # language facet by name, not «nn»
+    evidence = c.get("/", params={"q": "utleigebustad signal:kommunale_utleieboliger"}).text
+    assert 'class="quote">Kommunale utleieboliger: «' in evidence  # the evidence sentence for the signal
+    none = c.get("/", params={"q": "bolig vindmølle kommune:0301"}).text
+    assert "Ingen treff" in none and "Prøv" in none and "bolig vindmølle" in none

@@ -58,6 +58,22 @@ def facet_filter(name: str, value: str) -> str:
     return f"{FACET_FILTERS.get(name, name)}:{value}"
 
 
+LANGUAGE_LABELS = {"nb": "bokmål", "nn": "nynorsk"}
+
+
+def facet_label(name: str, value: str) -> str:
+    """What an analyst reads for a facet value: the signal's name, the document type's, the language's."""
+    if name == "signal":
+        from boligarkiv.lexicon import load_lexicon
+
+        return {s.id: s.label for s in load_lexicon().signals}.get(value, value)
+    if name == "type":
+        return str(DOC_TYPE_LABELS.get(value, value))
+    if name == "språk":
+        return LANGUAGE_LABELS.get(value, value)
+    return value
+
+
 def xlsx_response(data: bytes, filename: str) -> Response:
     return Response(
         data,
@@ -124,7 +140,7 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     # The screening page carries a 400 kB SVG map of 357 kommuner; it compresses tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     env = render.env
-    env.globals.update(facet_filter=facet_filter, doc_type_labels=DOC_TYPE_LABELS)
+    env.globals.update(facet_filter=facet_filter, facet_label=facet_label, doc_type_labels=DOC_TYPE_LABELS)
 
     def page(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(template).render(static=False, **ctx), status_code=status)
@@ -192,7 +208,60 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
         except (QuerySyntaxError, SearchUnavailable) as exc:
             status = 503 if isinstance(exc, SearchUnavailable) else 400
             return page("search.html", status, q=q, result=None, error=str(exc), offset=0, limit=PAGE_SIZE)
-        return page("search.html", q=q, result=result, error=None, offset=offset, limit=PAGE_SIZE, fulgt=fulgt)
+        return page(
+            "search.html",
+            q=q,
+            result=result,
+            error=None,
+            offset=offset,
+            limit=PAGE_SIZE,
+            fulgt=fulgt,
+            bevis=signal_evidence(q, [h.sha256 for h in result.hits]),
+            forslag=suggestions(q) if not result.hits else [],
+        )
+
+    def signal_evidence(q: str, shas: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """For `signal:` searches, each hit's strongest quote for that signal: the evidence, not just the page."""
+        from boligarkiv.lexicon import load_lexicon
+
+        signals = [f.value for f in parse_query(q).filters if f.field == "signal"]
+        if not signals or not shas:
+            return {}
+        labels = {s.id: s.label for s in load_lexicon().signals}
+        order = {"gjennomfort": 0, "vedtatt": 1, "intensjon": 2, "vurderes": 3, "nevnt": 4}
+        out: dict[str, list[dict[str, Any]]] = {}
+        with archive.session() as s:
+            rows = s.scalars(
+                select(SignalHit).where(
+                    SignalHit.document_sha256.in_(shas), SignalHit.signal.in_(signals), SignalHit.negated.is_(False)
+                )
+            )
+            best: dict[tuple[str, str], SignalHit] = {}
+            for h in rows:
+                k = (h.document_sha256, h.signal)
+                if k not in best or order.get(h.commitment, 9) < order.get(best[k].commitment, 9):
+                    best[k] = h
+        for (sha, sig), h in best.items():
+            out.setdefault(sha, []).append({"signal": labels.get(sig, sig), "sitat": h.sentence, "side": h.page_number})
+        return out
+
+    def suggestions(q: str) -> list[str]:
+        """Zero hits: the same words without the filters, or with ELLER between them."""
+        from boligarkiv.index.query import Phrase, Prefix
+
+        def show(t: Any) -> str:
+            if isinstance(t, Phrase):
+                return '"' + " ".join(t.words) + '"'
+            return f"{t.text}*" if isinstance(t, Prefix) else str(t.text)
+
+        query = parse_query(q)
+        words = [" OR ".join(show(t) for t in group) for group in query.groups]
+        out = []
+        if query.filters and words:
+            out.append(" ".join(words))
+        if len(words) > 1:
+            out.append(" ELLER ".join(words))
+        return [s for s in out if s.strip() and s.strip() != q.strip()]
 
     def overview() -> dict[str, Any]:
         """The home page's counts and the latest changes."""
