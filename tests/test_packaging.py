@@ -87,3 +87,40 @@ def test_the_cli_runs_from_the_install(installed: tuple[Path, Path], tmp_path: P
     )
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert "Kjøring" in demo.stderr
+
+
+def test_tests_run_against_the_install(installed: tuple[Path, Path], tmp_path: Path) -> None:
+    """The suite's modules run with the wheel on the path (a copy of tests/ outside the checkout), and import
+    `boligarkiv` from the install, not from the source tree."""
+    import shutil
+
+    _, target = installed
+    shutil.copytree(ROOT / "tests", tmp_path / "tests", ignore=shutil.ignore_patterns("artifacts", "__pycache__"))
+    (tmp_path / "tests" / "test_where.py").write_text(
+        "import boligarkiv.index.query\n\n\ndef test_where():\n"
+        f"    assert boligarkiv.index.query.__file__.startswith({str(target)!r})\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_where.py",
+            "tests/test_query_language.py",
+            "tests/test_seeds.py",
+            "-k",
+            "not docker_compose",  # reads the checkout's compose file, which is not part of the package
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout
