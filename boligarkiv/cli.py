@@ -339,7 +339,7 @@ def crawl(
             )
 
         if not husbanken_only:
-            check_network(chosen, fmt)
+            check_network(chosen, fmt, s)
         result = run_crawl(archive, [] if husbanken_only else chosen, opts, on_item=on_item)
     with archive.session() as session:
         ledger = [
@@ -809,13 +809,21 @@ def _crawl_options(
     )
 
 
-def check_network(seeds: list[Any], fmt: Format) -> None:
-    """Before crawling: stop at once, with the cause, when none of a sample of the sites answers."""
+def check_network(seeds: list[Any], fmt: Format, settings: Settings | None = None) -> None:
+    """Before crawling: say so when real sites would be crawled without a contact address, and stop at once,
+    with the cause, when none of a sample of the sites answers."""
     from boligarkiv.crawler.reachability import check_sites
+    from boligarkiv.crawler.scope import is_private_host
 
     urls = [u for s in seeds for u in s.start_urls]
     if not urls:
         return
+    unset_contact = settings is not None and settings.user_agent_contact == "boligarkiv@example.org"
+    if unset_contact and any(not is_private_host(u) for u in urls):
+        err_console.print(
+            "[yellow]Merk:[/] BOLIGARKIV_USER_AGENT_CONTACT er ikke satt. Kommunene ser «boligarkiv@example.org» "
+            "som kontakt; sett din e-postadresse før du samler inn fra ekte nettsteder."
+        )
     reach = check_sites(urls)
     if reach.none:
         why = ", ".join(f"{REACH_REASONS.get(k, k)}: {v}" for k, v in sorted(reach.reasons.items()))
@@ -884,7 +892,7 @@ def run(
     with archive.session() as session:
         load_seeds(session, chosen)
     if "crawl" not in set(skip or []):
-        check_network(chosen, fmt)
+        check_network(chosen, fmt, state.settings)
     try:
         with RunLock(state.settings.data_dir), err_console.status("Starter …") as status_line:
             result = run_all(
