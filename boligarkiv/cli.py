@@ -947,16 +947,10 @@ def digest(
     send: Annotated[bool, typer.Option("--send", help="Send med e-post (smtp_host) i stedet for å skrive ut.")] = False,
 ) -> None:
     """Ukens sammendrag for alle som følger noe: nye og endrede planer, signaler, politiske saker, søk."""
-    from boligarkiv.digest import build_digests, default_since, send_digests
-    from boligarkiv.index.query import parse_query
-    from boligarkiv.index.stage import get_backend
+    from boligarkiv.digest import build_digests, default_since, index_search, send_digests
 
     archive = get_ctx(ctx).archive()
-
-    def search(q: str) -> list[str]:
-        return [h.sha256 for h in get_backend(archive).search(parse_query(q), limit=100).hits]
-
-    digests = build_digests(archive, default_since(dager), search)
+    digests = build_digests(archive, default_since(dager), index_search(archive))
     if not send:
         for d in digests:
             console.print(f"[bold]Til {d.email}: {d.subject}[/]")
@@ -998,15 +992,11 @@ def schedule(
         result = run_all(archive, chosen, crawl_options=_crawl_options(state.settings), offline_flags=offline_flags)
         if state.settings.smtp_host:
             # The digest follows the run it reports on; a mail server that is down is logged, not fatal.
-            from boligarkiv.digest import build_digests, default_since, send_digests
-            from boligarkiv.index.query import parse_query
-            from boligarkiv.index.stage import get_backend
-
-            def search(q: str) -> list[str]:
-                return [h.sha256 for h in get_backend(archive).search(parse_query(q), limit=100).hits]
+            from boligarkiv.digest import build_digests, default_since, index_search, send_digests
 
             try:
-                result["digests_sent"] = send_digests(archive, build_digests(archive, default_since(7), search))
+                digests = build_digests(archive, default_since(7), index_search(archive))
+                result["digests_sent"] = send_digests(archive, digests)
             except (OSError, RuntimeError, smtplib.SMTPException) as exc:
                 err_console.print(f"Fikk ikke sendt ukens sammendrag: {exc}")
         return result

@@ -168,5 +168,16 @@ def send_digests(archive: Archive, digests: list[Digest]) -> int:
     return sent
 
 
+def index_search(archive: Archive) -> Any:
+    """The followed-search answerer for `build_digests`: the archive's own search index."""
+    from boligarkiv.index.query import parse_query
+    from boligarkiv.index.stage import get_backend
+
+    def search(q: str) -> list[str]:
+        return [h.sha256 for h in get_backend(archive).search(parse_query(q), limit=100).hits]
+
+    return search
+
+
 def default_since(days: int = 7) -> datetime:
     return utcnow() - timedelta(days=days)

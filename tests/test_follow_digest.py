@@ -15,9 +15,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from boligarkiv.db import Archive
-from boligarkiv.digest import build_digests, default_since, send_digests
-from boligarkiv.index.query import parse_query
-from boligarkiv.index.stage import get_backend
+from boligarkiv.digest import build_digests, default_since, index_search, send_digests
 from boligarkiv.models import ChangeEvent, Follow
 from boligarkiv.web.app import create_app
 
@@ -88,9 +86,7 @@ def test_follow_from_the_pages_then_digest_by_email(archive: Archive, smtp: Any)
 
     controller, inbox = smtp
     archive.settings.smtp_host, archive.settings.smtp_port = "127.0.0.1", controller.port
-    digests = build_digests(
-        archive, default_since(7), lambda q: [h.sha256 for h in get_backend(archive).search(parse_query(q)).hits]
-    )
+    digests = build_digests(archive, default_since(7), index_search(archive))
     assert send_digests(archive, digests) == 2
     by_to = {m["To"]: m for m in inbox.messages}
     mail = by_to["analytiker@example.no"]
