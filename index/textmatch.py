@@ -54,25 +54,23 @@ class Matcher:
 
     def spans(self, text: str, lang: str | None) -> list[tuple[int, int]]:
         lem = lemmatizer(lang if lang in ("nb", "nn") else "nb")
-        out = []
-        for m in WORD_RE.finditer(text):
-            w = m.group(0).lower()
-            if (
-                w in self.words
-                or w.startswith(self.prefixes or ("\0",))
-                or (self.lemmas and lem.lemma(w) in self.lemmas)
-            ):
-                out.append((m.start(), m.end()))
+        tokens = list(WORD_RE.finditer(text))
+        lows = [t.group(0).lower() for t in tokens]
+        prefixes = self.prefixes or ("\0",)
+        out = [
+            (t.start(), t.end())
+            for t, w in zip(tokens, lows, strict=True)
+            if w in self.words or w.startswith(prefixes) or (self.lemmas and lem.lemma(w) in self.lemmas)
+        ]
         for p in self.phrases:
             out.extend((m.start(), m.end()) for m in p.finditer(text))
         if self.phrase_lemma_seqs:
             # The phrase in other inflections: consecutive words whose lemmas are the phrase's.
-            tokens = list(WORD_RE.finditer(text))
-            lemmas = [lem.lemma(t.group(0).lower()) for t in tokens]
+            lemmas = [lem.lemma(w) for w in lows]
             for seq in self.phrase_lemma_seqs:
                 n = len(seq)
                 for i in range(len(tokens) - n + 1):
-                    if tuple(lemmas[i : i + n]) == seq:
+                    if lemmas[i] == seq[0] and tuple(lemmas[i : i + n]) == seq:
                         out.append((tokens[i].start(), tokens[i + n - 1].end()))
         return sorted(set(out))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import html
+import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -194,7 +195,12 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             raise HTTPException(401, "Feil eller manglende token")
 
     def run_search(q: str, limit: int, offset: int) -> Any:
-        return get_backend(archive).search(parse_query(q), limit=limit, offset=offset)
+        # The same query on the same index gives the same result: answered once per worker until the index
+        # (or the archive it reports from) changes. Syntax errors are raised before the cache.
+        query = parse_query(q)
+        return cached(
+            f"sok:{limit}:{offset}:{q}", lambda: get_backend(archive).search(query, limit=limit, offset=offset)
+        )
 
     # --- pages ----------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse, summary="Søkeside")
@@ -304,14 +310,22 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     # of the tables they read (one cheap query per request instead of dozens).
     report_cache: dict[tuple[Any, ...], Any] = {}
 
+    last_print: list[Any] = [0.0, None]  # (monotonic time, fingerprint)
+
     def fingerprint() -> tuple[Any, ...]:
+        """Read at most every 2 s: a page may show the archive as it was a moment ago, and the query (max over
+        several tables) is not paid on every request."""
         from boligarkiv.models import Coverage, Flag, Score
 
+        now = time.monotonic()
+        if last_print[1] is not None and now - last_print[0] < 2.0:
+            return last_print[1]  # type: ignore[no-any-return]
         with archive.session() as s:
-            return tuple(
+            print_ = tuple(
                 s.execute(
                     select(
                         select(func.max(Document.analysed_at)).scalar_subquery(),
+                        select(func.max(Document.indexed_at)).scalar_subquery(),
                         select(func.count()).select_from(Document).scalar_subquery(),
                         select(func.max(Score.computed_at)).scalar_subquery(),
                         select(func.max(Flag.computed_at)).scalar_subquery(),
@@ -321,6 +335,8 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
                     )
                 ).one()
             )
+        last_print[0], last_print[1] = now, print_
+        return print_
 
     def cached(name: str, compute: Any) -> Any:
         key = (name, fingerprint())
@@ -353,8 +369,14 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     def kommune_page(nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
         r = kommune_or_404(nummer)
         nr = r["kommune"]["nummer"]
-        timeline = cached(f"tidslinje:{nr}", lambda: report_data.timeline(archive, nr))
-        return page("kommune.html", r=r, fulgt=fulgt, tidslinje=timeline)
+
+        def render_page() -> HTMLResponse:
+            timeline = report_data.timeline(archive, nr)
+            return page("kommune.html", r=r, fulgt=fulgt, tidslinje=timeline)
+
+        # The rendered page, not only its data, is cached: the template is most of the work.
+        html_page = cached(f"kommuneside:{nr}:{fulgt}", render_page)
+        return HTMLResponse(html_page.body, status_code=html_page.status_code)
 
     @app.get(
         "/docs", response_class=HTMLResponse, summary="API-dokumentasjon (uten internett)", include_in_schema=False
