@@ -843,20 +843,16 @@ REACH_REASONS = {
 }
 
 
-RUN_STATUS = {
-    "ok": "fullført",
-    "ok_with_errors": "fullført; enkelte nettsteder eller dokumenter feilet (se feil nedenfor)",
-    "partial": "delvis: et steg feilet eller ble stoppet",
-    "interrupted": "avbrutt",
-    "running": "pågår",
-}
-
-
 def _print_run_summary(result: dict[str, Any]) -> None:
-    status = RUN_STATUS.get(result["status"], result["status"])
+    from boligarkiv.output import RUN_STATUS_LABELS, counts_text
+
+    status = RUN_STATUS_LABELS.get(result["status"], result["status"])
     err_console.print(f"[bold]Kjøring {result['run_id']}:[/] {status}")
     for stage, secs in result["seconds"].items():
-        err_console.print(f"  {stage:<8} {secs:>8.1f} s  {result['stages'].get(stage)}")
+        shown = result["stages"].get(stage)
+        text = counts_text(shown) if isinstance(shown, dict) else str(shown or "")
+        seconds = f"{secs:>8.1f}".replace(".", ",")  # Norwegian decimal comma
+        err_console.print(f"  {stage:<8} {seconds} s  {text}")
     err_console.print(f"  nye dokumenter: {result['new_documents']} · endrede planer: {result['changed_plans']}")
     for nummer, sigs in sorted(result["new_signals_per_kommune"].items()):
         err_console.print(f"  nye signaler i {nummer}: {', '.join(sigs)}")

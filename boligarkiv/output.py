@@ -95,3 +95,41 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=_default)
     return str(value)
+
+
+# What the counts in stage results and run records are called in Norwegian.
+COUNT_LABELS = {
+    "pages": "sider",
+    "documents": "dokumenter",
+    "new_documents": "nye dokumenter",
+    "not_modified": "uendret",
+    "errors": "feil",
+    "ok": "ok",
+    "hits": "signaltreff",
+    "entities": "enheter",
+    "kommuner": "kommuner",
+    "ocr_pages": "OCR-sider",
+    "total_pages": "sider i indeksen",
+    "left_to_others": "overlatt til andre arbeidere",
+    "ssb_calls": "SSB-kall",
+    "indicators": "indikatorer",
+}
+RUN_STATUS_LABELS = {
+    "ok": "fullført",
+    "ok_with_errors": "fullført; enkelte nettsteder eller dokumenter feilet",
+    "partial": "delvis: et steg feilet eller ble stoppet",
+    "interrupted": "avbrutt",
+    "running": "pågår",
+    "failed": "feilet",
+}
+
+
+def counts_text(stats: dict[str, Any] | None) -> str:
+    """«sider 42 · dokumenter 10 · feil 12» — the numbers of a stage or run, not a Python dict."""
+    parts = []
+    for key, value in (stats or {}).items():
+        if key in COUNT_LABELS and isinstance(value, int | float) and not isinstance(value, bool):
+            parts.append(f"{COUNT_LABELS[key]} {value:,}".replace(",", "\u202f"))
+        elif key in COUNT_LABELS and isinstance(value, list | dict):
+            parts.append(f"{COUNT_LABELS[key]} {len(value)}")
+    return " · ".join(parts)

@@ -141,7 +141,15 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
     # The screening page carries a 400 kB SVG map of 357 kommuner; it compresses tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     env = render.env
-    env.globals.update(facet_filter=facet_filter, facet_label=facet_label, doc_type_labels=DOC_TYPE_LABELS)
+    from boligarkiv.output import RUN_STATUS_LABELS, counts_text
+
+    env.globals.update(
+        facet_filter=facet_filter,
+        facet_label=facet_label,
+        doc_type_labels=DOC_TYPE_LABELS,
+        run_status=RUN_STATUS_LABELS,
+        counts_text=counts_text,
+    )
 
     def page(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(template).render(static=False, **ctx), status_code=status)
