@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_, select, update
 
 from boligarkiv.db import Archive
 from boligarkiv.models import Document, WorkClaim, utcnow
+from boligarkiv.workers import pid_alive
 
 
 def worker_name() -> str:
@@ -209,13 +210,6 @@ class Claims:
 def _alive(worker: str) -> bool:
     """Whether the process named in a worker name («host:pid:tag») on this machine still runs."""
     try:
-        pid = int(worker.split(":")[1])
+        return pid_alive(int(worker.split(":")[1]))
     except (IndexError, ValueError):
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -7,6 +7,7 @@ deadline, and the child runs under RLIMIT_AS. The pool keeps `workers` children 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import resource
 import signal
 import time
@@ -117,3 +118,16 @@ def run_pool(
                 conn.close()
                 del running[key]
                 yield outcome
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (run records and work claims name their process)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user's
+    return True

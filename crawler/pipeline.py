@@ -15,6 +15,7 @@ from sqlalchemy import select
 from boligarkiv.db import Archive
 from boligarkiv.models import CaseDocument, ChangeEvent, Coverage, Document, Fetch, Run, utcnow
 from boligarkiv.vocabulary import CORRUPT_BLOB
+from boligarkiv.workers import pid_alive
 
 
 class ArchivePipeline:
@@ -162,7 +163,7 @@ def start_run(archive: Archive, kind: str, version: str, params: dict[str, Any])
     with archive.session() as session:
         for run in session.scalars(select(Run).where(Run.status == "running")):
             pid = (run.params or {}).get("pid")
-            if not pid or not _alive(int(pid)):
+            if not pid or not pid_alive(int(pid)):
                 run.status = "interrupted"
                 run.finished_at = run.finished_at or utcnow()
         run = Run(kind=kind, code_version=version, params={**params, "pid": os.getpid()})
@@ -179,15 +180,3 @@ def finish_run(archive: Archive, run_id: int, status: str, stats: dict[str, Any]
         run.finished_at = utcnow()
         run.stats = stats
         run.error = error
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
