@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from boligarkiv.db import Archive
-from boligarkiv.models import CaseDocument, ChangeEvent, Coverage, Document, Fetch, Run, utcnow
+from boligarkiv.models import CaseDocument, ChangeEvent, Coverage, Document, Fetch, Kommune, Run, utcnow
 from boligarkiv.vocabulary import CORRUPT_BLOB
 from boligarkiv.workers import pid_alive
 
@@ -137,25 +137,38 @@ class ArchivePipeline:
         )
 
     def close_spider(self) -> None:
+        """One ledger row per kommune and run, shared by the spiders of the run: the kommune spider writes what
+        the site and the meeting portals gave, the Husbanken spider adds what the library gave."""
         spider = self.crawler.spider
         with self.archive.session() as session:
-            for nummer, state in spider.states.items():
-                session.add(
-                    Coverage(
-                        run_id=self.run_id,
-                        kommune_nummer=nummer,
-                        finished_at=utcnow(),
-                        pages_seen=state.pages_seen,
-                        documents_found=state.documents_found,
-                        new_documents=state.new_documents,
-                        not_modified=state.not_modified,
-                        errors=dict(state.errors),
-                        robots_blocked=state.robots_blocked,
-                        budget_exhausted=state.budget_exhausted,
-                        reason=state.reason(),
-                        sources=state.sources(),
-                    )
+
+            def row(nummer: str) -> Coverage:
+                found = session.scalar(
+                    select(Coverage).where(Coverage.run_id == self.run_id, Coverage.kommune_nummer == nummer)
                 )
+                if found is None:
+                    found = Coverage(run_id=self.run_id, kommune_nummer=nummer, errors={}, sources={})
+                    session.add(found)
+                return found
+
+            for nummer, state in spider.states.items():
+                c = row(nummer)
+                c.finished_at = utcnow()
+                c.pages_seen = state.pages_seen
+                c.documents_found = state.documents_found
+                c.new_documents = state.new_documents
+                c.not_modified = state.not_modified
+                c.errors = dict(state.errors)
+                c.robots_blocked = state.robots_blocked
+                c.budget_exhausted = state.budget_exhausted
+                c.reason = state.reason()
+                c.sources = {**(c.sources or {}), **state.sources()}
+            for nummer, n in getattr(spider, "library_documents", {}).items():
+                if session.get(Kommune, nummer) is None:
+                    continue
+                c = row(nummer)
+                c.finished_at = c.finished_at or utcnow()
+                c.sources = {**(c.sources or {}), "husbanken": {"dokumenter": n}}
 
 
 def start_run(archive: Archive, kind: str, version: str, params: dict[str, Any]) -> int:

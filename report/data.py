@@ -304,6 +304,8 @@ def source_rows(sources: dict[str, Any] | None) -> list[dict[str, Any]]:
     for key, value in (sources or {}).items():
         if key == "nettsted":
             rows.append({"kilde": "Kommunens nettsted", "dokumenter": value.get("dokumenter", 0), "detaljer": ""})
+        elif key == "husbanken":
+            rows.append({"kilde": "Husbankens bibliotek", "dokumenter": value.get("dokumenter", 0), "detaljer": ""})
         elif key.startswith("møteportal:"):
             portal = key.split(":", 1)[1]
             errors = ", ".join(f"{k}: {v}" for k, v in (value.get("feil") or {}).items())

@@ -306,6 +306,10 @@ def test_husbanken_library_attributes_plans_to_kommuner(tmp_path: Path) -> None:
         assert set(truth) <= set(docs)
         for sha, nummer in truth.items():
             assert docs[sha].kommune_nummer == nummer, (nummer, docs[sha].kommune_nummer)
+        # The coverage ledger says what came from the library, per kommune.
+        ledger = {row["kommune"]: row["kilder"] for row in json.loads(out.stdout)["dekning"]}
+        for nummer in set(truth.values()):
+            assert ledger[nummer]["husbanken"]["dokumenter"] >= 1, ledger.get(nummer)
     finally:
         web.stop()
 

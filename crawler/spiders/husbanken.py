@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -37,6 +38,7 @@ class HusbankenSpider(scrapy.Spider):
         self.max_documents = max_pages
         self.pages = 0
         self.states: dict[str, Any] = {}
+        self.library_documents: Counter[str] = Counter()  # per kommune, for the coverage ledger
         with self.archive.session() as session:
             refs = [
                 KommuneRef(k.nummer, k.navn, k.fylke, tuple(k.tidligere_nummer or ()), tuple(k.andre_navn or ()))
@@ -105,6 +107,8 @@ class HusbankenSpider(scrapy.Spider):
     def item(self, response: Response, what: str, **extra: Any) -> dict[str, Any]:
         context = f"{response.meta.get('context', '')} {response.meta.get('anchor', '')}"
         ref = self.matcher.match(context) if what in ("document", "not_modified") else None
+        if ref is not None:
+            self.library_documents[ref.nummer] += 1
         return response_item(response, what, ref.nummer if ref else None, **extra)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
