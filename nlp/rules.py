@@ -12,7 +12,6 @@ wins over the rest because «skal vurdere» promises only a look; then gjennomf�
 from __future__ import annotations
 
 from spacy.strings import get_string_id
-from spacy.tokens import Span
 
 NEG_CUES = {
     "ikke",
@@ -146,47 +145,7 @@ INTENSJON = {
 LEVELS = ("gjennomfort", "vedtatt", "intensjon", "vurderes", "nevnt")
 
 
-def is_negated(span: Span) -> bool:
-    sent = span.sent
-    doc = span.doc
-    for i in range(span.start - 1, max(sent.start, span.start - BACK_WINDOW) - 1, -1):
-        tok = doc[i]
-        low = tok.lower_
-        if low in BOUNDARY or tok.lemma_ in BOUNDARY:
-            break
-        if (tok.lemma_ in NEG_CUES or low in NEG_CUES) and _is_cue(doc, i):
-            return True
-    for i in range(span.end, min(sent.end, span.end + FORWARD_WINDOW)):
-        tok = doc[i]
-        low = tok.lower_
-        if low in BOUNDARY or low == "," or tok.lemma_ in BOUNDARY:
-            break
-        if (tok.lemma_ in NEG_CUES or low in NEG_CUES or low in ABOLISHED) and _is_cue(doc, i):
-            return True
-    return False
-
-
-def _is_cue(doc: object, i: int) -> bool:
-    nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""  # type: ignore[index, arg-type]
-    return nxt not in NOT_NEGATION_NEXT
-
-
-def sentence_commitment(sent: Span) -> str:
-    """The strongest claim a sentence makes; computed once per sentence, shared by its hits."""
-    lemmas = {t.lemma_ for t in sent}
-    forms = {t.lower_ for t in sent}
-    if lemmas & VURDERES or forms & VURDERES:
-        return "vurderes"
-    if forms & DONE_FORMS and forms & DONE_AUX:
-        return "gjennomfort"
-    if lemmas & VEDTATT or forms & VEDTATT:
-        return "vedtatt"
-    if lemmas & INTENSJON or forms & INTENSJON:
-        return "intensjon"
-    return "nevnt"
-
-
-# --- the same rules over hash rows (Doc.to_array([ORTH, LEMMA, LOWER])): no Token objects --------------------
+# --- the rules, read from hash rows (Doc.to_array([ORTH, LEMMA, LOWER])): no Token objects ----------------
 def _hashes(words: set[str]) -> frozenset[int]:
     return frozenset(get_string_id(w) for w in words)
 
@@ -205,7 +164,7 @@ LEMMA_COL, LOWER_COL = 1, 2  # columns of the rows the analysis builds
 
 
 def negated_in_rows(rows: list[list[int]], sent_start: int, sent_end: int, start: int, end: int) -> bool:
-    """`is_negated` for the tokens start:end of a sentence, read from hash rows."""
+    """Whether the tokens start:end of a sentence are negated (see the module docstring), from hash rows."""
     n = len(rows)
     for i in range(start - 1, max(sent_start, start - BACK_WINDOW) - 1, -1):
         low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
@@ -225,7 +184,7 @@ def negated_in_rows(rows: list[list[int]], sent_start: int, sent_end: int, start
 
 
 def commitment_in_rows(rows: list[list[int]], sent_start: int, sent_end: int) -> str:
-    """`sentence_commitment` for a sentence, read from hash rows."""
+    """The strongest claim a sentence makes, from hash rows; computed once per sentence, shared by its hits."""
     lemmas = {r[LEMMA_COL] for r in rows[sent_start:sent_end]}
     forms = {r[LOWER_COL] for r in rows[sent_start:sent_end]}
     if lemmas & _VURDERES_H or forms & _VURDERES_H:

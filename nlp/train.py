@@ -42,21 +42,24 @@ class ParsedSentence:
 
 
 def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
-    from boligarkiv.nlp.analysis import lexicon_matches
+    from boligarkiv.nlp.analysis import ATTRS, lexicon_matches
     from boligarkiv.nlp.pipeline import get_pipeline
-    from boligarkiv.nlp.rules import is_negated
+    from boligarkiv.nlp.rules import negated_in_rows
 
     signals = [s.id for s in load_lexicon().signals]
     out: list[ParsedSentence] = []
     for pi, p in enumerate(passages):
         lang = p.lang if p.lang in ("nb", "nn") else "nb"
         doc = get_pipeline(lang)(p.text)
+        rows = doc.to_array(ATTRS).tolist()
         for sent in doc.sents:
             if not any(not (t.is_space or t.is_punct) for t in sent):
                 continue
             matches = lexicon_matches(sent, lang)
             mentioned = sorted({m.label_ for m, _ in matches})
-            affirmed = frozenset(m.label_ for m, _ in matches if not is_negated(m))
+            affirmed = frozenset(
+                m.label_ for m, _ in matches if not negated_in_rows(rows, sent.start, sent.end, m.start, m.end)
+            )
             targets = {}
             for s in signals:
                 if any(a < sent.end_char and sent.start_char < b for a, b in p.spans.get(s, [])):
