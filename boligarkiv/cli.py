@@ -713,15 +713,10 @@ def report(
         }.get(fmt, lambda: fail("--all støtter xlsx, csv, json og html", EXIT_INPUT))()
     else:
         assert kommune is not None
+        from boligarkiv.seeds import match_kommuner
+
         with archive.session() as session:
-            key = kommune.strip().casefold()
-            match = [
-                k.nummer
-                for k in session.scalars(select(Kommune))
-                if k.nummer == kommune.strip().zfill(4)
-                or k.navn.casefold() == key
-                or key in [n.casefold() for n in (k.andre_navn or [])]
-            ]
+            match = match_kommuner(session, kommune)
         if len(match) != 1:
             fail(f"Fant {'ingen' if not match else 'flere'} kommuner for {kommune!r}", EXIT_INPUT)
         r = data.kommune_report(archive, match[0])

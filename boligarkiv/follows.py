@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from boligarkiv.db import Archive
-from boligarkiv.models import Follow, Kommune
+from boligarkiv.models import Follow
+from boligarkiv.seeds import match_kommuner
 
 FOLLOW_KINDS = ("kommune", "signal", "sok")
 
@@ -27,12 +28,7 @@ def follow_value(archive: Archive, kind: str, value: str) -> str:
     Norwegian on what does not exist."""
     if kind == "kommune":
         with archive.session() as session:
-            key = value.strip().casefold()
-            match = [
-                k.nummer
-                for k in session.scalars(select(Kommune))
-                if k.nummer == value.strip().zfill(4) or k.navn.casefold() == key
-            ]
+            match = match_kommuner(session, value)
         if len(match) != 1:
             raise ValueError(f"Fant ingen kommune {value!r}")
         return match[0]

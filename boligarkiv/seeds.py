@@ -135,6 +135,18 @@ def load_seeds(session: Session, seeds: list[Seed]) -> int:
     return changed
 
 
+def match_kommuner(session: Session, text: str) -> list[str]:
+    """Numbers of the archived kommuner a user's text names: by number, name or another official name."""
+    key = text.strip().casefold()
+    return [
+        k.nummer
+        for k in session.query(Kommune)
+        if k.nummer == text.strip().zfill(4)
+        or k.navn.casefold() == key
+        or key in [n.casefold() for n in (k.andre_navn or [])]
+    ]
+
+
 def select_seeds(seeds: list[Seed], kommuner: list[str] | None) -> list[Seed]:
     """Filter seeds by kommunenummer or name (case-insensitive); unknown selectors are an error."""
     if not kommuner:
