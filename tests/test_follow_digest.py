@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from email import policy
 from typing import Any
 
@@ -18,6 +17,7 @@ from boligarkiv.db import Archive
 from boligarkiv.digest import build_digests, default_since, index_search, send_digests
 from boligarkiv.models import ChangeEvent, Follow
 from boligarkiv.web.app import create_app
+from tools.loopback import free_port
 
 from .webfixture import build
 
@@ -31,16 +31,10 @@ class Inbox:
         return "250 OK"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Any:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield controller, inbox
     controller.stop()

@@ -5,7 +5,6 @@ ports where nothing listens, so no traffic leaves the machine."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,20 +15,16 @@ from sqlalchemy import func, select
 from boligarkiv.db import open_archive
 from boligarkiv.models import Document, Fetch
 from boligarkiv.settings import Settings
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again when the socket is: nothing listens there
+from tools.loopback import free_port
 
 
 def test_run_without_network_stops_at_once_and_says_why(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds.csv"
     rows = [("4601", "Bergen", "Vestland"), ("0301", "Oslo", "Oslo"), ("5001", "Trondheim", "Trøndelag")]
+    # Free ports where nothing listens: each connection is refused at once.
     seeds.write_text(
         "kommunenummer,navn,fylke,nettside\n"
-        + "".join(f"{n},{k},{f},http://127.0.0.1:{_closed_port()}/\n" for n, k, f in rows),
+        + "".join(f"{n},{k},{f},http://127.0.0.1:{free_port()}/\n" for n, k, f in rows),
         encoding="utf-8",
     )
     data = tmp_path / "data"

@@ -11,13 +11,14 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from tools.loopback import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -34,19 +35,13 @@ def bin_dir() -> Path:
     raise PostgresUnavailable("fant ikke PostgreSQL (initdb); ./setup.sh --test installerer postgresql")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PostgresServer:
     """`with PostgresServer() as url:` — an SQLAlchemy URL (psycopg 3) to an empty database `boligarkiv`."""
 
     def __init__(self) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="boligarkiv-pg-"))
         self.data = self.home / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.bin = bin_dir()
         self.started = False
         # PostgreSQL refuses to run as root: then the cluster belongs to the `postgres` user.

@@ -10,13 +10,14 @@ first build downloads (about 46 MB); the build output stays in tools/search-node
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from tools.loopback import free_port
 
 PROJECT = Path(__file__).resolve().parent / "search-node"
 MAIN = "no.boligarkiv.searchnode.SearchNode"
@@ -43,12 +44,6 @@ def build(quiet: bool = True) -> str:
     return f"{classes}:{lib}/*"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class SearchNode:
     """`with SearchNode() as url:` — a node in a temporary home, stopped (and its data removed) on exit."""
 
@@ -61,7 +56,7 @@ class SearchNode:
 
     def start(self) -> str:
         classpath = build()
-        port = _free_port()
+        port = free_port()
         log = (self.home / "node.log").open("wb")
         self.proc = subprocess.Popen(
             ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-cp", classpath, MAIN, str(self.home), str(port)],
