@@ -150,7 +150,7 @@ def cross_validate(passages: list[Passage], k: int) -> None:
             tokens += words
             tallies["detector"].add(p, affirmed, signals)
             negated_pred[p.id] = negated
-            kinds[p.id] = kind_model.predict(p.title, p.text)
+            kinds[p.id] = kind_model.predict(p.title, p.text, p.url)
         print(f"  fold {f}: trained on {len(train_idx)} passages, scored {len(passages) - len(train_idx)}")
     print("\nheld-out (cross-validated), passage level:")
     print_table(signals, tallies)
@@ -179,7 +179,7 @@ def evaluate(passages_file: Path, labels_file: Path) -> None:
 
     kind_model = load_doc_kind_model()
     if kind_model is not None:
-        kinds = {p.id: kind_model.predict(p.title, p.text) for p in passages}
+        kinds = {p.id: kind_model.predict(p.title, p.text, p.url) for p in passages}
         for line in doc_kind_lines(passages, kinds):
             print(line)
 

@@ -111,7 +111,7 @@ class Document(Base):
     extract_version: Mapped[str | None] = mapped_column(String(40))
     extracted_at: Mapped[datetime | None]
     extract_error: Mapped[str | None] = mapped_column(Text)
-    analysis_version: Mapped[str | None] = mapped_column(String(40))
+    analysis_version: Mapped[str | None] = mapped_column(String(80))
     analysed_at: Mapped[datetime | None]
     index_version: Mapped[str | None] = mapped_column(String(40))
     indexed_at: Mapped[datetime | None]
@@ -149,7 +149,7 @@ class SignalHit(Base):
     end: Mapped[int]
     negated: Mapped[bool] = mapped_column(Boolean, default=False)
     commitment: Mapped[str] = mapped_column(String(20))
-    analysis_version: Mapped[str] = mapped_column(String(40))
+    analysis_version: Mapped[str] = mapped_column(String(80))
     # Why the hit fired: «lexicon», «model» or «lexicon+model»; pattern id, probability, strongest features.
     source: Mapped[str | None] = mapped_column(String(20))
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -167,7 +167,7 @@ class Entity(Base):
     value: Mapped[float | None] = mapped_column(Float)
     start: Mapped[int]
     end: Mapped[int]
-    analysis_version: Mapped[str] = mapped_column(String(40))
+    analysis_version: Mapped[str] = mapped_column(String(80))
 
 
 class Score(Base):
@@ -184,7 +184,7 @@ class Score(Base):
     value: Mapped[float] = mapped_column(Float)
     hits: Mapped[int] = mapped_column(Integer, default=0)
     commitment: Mapped[str | None] = mapped_column(String(20))
-    analysis_version: Mapped[str] = mapped_column(String(40))
+    analysis_version: Mapped[str] = mapped_column(String(80))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -18,6 +18,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from boligarkiv.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
+from boligarkiv.nlp.doc_kind import doc_kind_version
 from boligarkiv.nlp.entities import EntityHit, find_entities
 from boligarkiv.nlp.features import sentence_features, word_features
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
@@ -29,8 +30,9 @@ MIN_WORDS = 1000
 
 
 def analysis_version(lexicon: Lexicon | None = None) -> str:
-    """Code, lexicon and trained model together: a change to any makes earlier analyses stale."""
-    return f"{NLP_CODE_VERSION}+{(lexicon or load_lexicon()).version[:16]}+{model_version()[:14]}"
+    """Code, lexicon and trained models together: a change to any makes earlier analyses stale."""
+    lex = (lexicon or load_lexicon()).version[:16]
+    return f"{NLP_CODE_VERSION}+{lex}+{model_version()[:14]}+{doc_kind_version()}"
 
 
 @dataclass

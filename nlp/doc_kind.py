@@ -1,8 +1,10 @@
 """Document kind and «is this the kommune's own housing plan», learned from a title and the first page.
 
 A multinomial logistic regression over title words, their character 4-grams, title bigrams and the words of
-the opening text. `is_housing_plan` is the kind being a boligsosial handlingsplan or a boligplan: a status
-report about a plan, Husbanken guidance or another sector plan is a different kind. Trained by
+the opening text gives the kind. `is_housing_plan` has its own small head over a handful of cues a reader
+uses: the guide's plan names in the title or opening, words that make the text *about* a plan (høring,
+kunngjering, behandling, rapport …), and who publishes it (a kommune's host or a national body's). Its
+regularisation and threshold are chosen by cross-validation inside the training data only. Trained by
 `python -m nlp.train` next to the signal model and shipped as nlp/data/doc_kind_model.npz.
 """
 
@@ -10,10 +12,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -21,7 +25,9 @@ from boligarkiv.nlp.corpus import Passage
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "doc_kind_model.npz"
 OPENING = 1200
-PLAN_FEATURES = ("rule:", "t:", "tb:")
+PLAN_GRID_C = (0.3, 1.0, 3.0, 10.0, 30.0)
+PLAN_GRID_THRESHOLD = (0.2, 0.3, 0.4, 0.5, 0.6)
+PLAN_INNER_FOLDS = 4
 WORD = re.compile(r"[0-9a-zæøåäöüé]+(?:-[0-9a-zæøåäöüé]+)*")
 C = 4.0
 # From the label guide's kind definitions: the names a kommune gives its own housing plan. They enter the
@@ -36,6 +42,31 @@ NOT_PLAN_CUE = re.compile(
     r"\b(?:rapport|evaluering|veileder|rettleiar|statusrapport|status|høring\w*|saksframlegg|saksutredning|"
     r"møteprotokoll|protokoll|innstilling|stortinget|meld\.\s*st|nou|undersøkelse|kartlegging)\b"
 )
+
+# Words that make a text one *about* a plan rather than the plan: a hearing, an announcement, a case, a report.
+ABOUT_PLAN = re.compile(
+    r"\b(?:høring|høyring|kunngjøring|kunngjering|offentlig\s+ettersyn|planprogram|behandling|søknad|rapport|"
+    r"evaluering|veileder|rettleiar|meld\.|status|nyhet|nyheit|workshop|eksempl)\w*"
+)
+# Hosts of national and regional bodies, whose texts about housing plans are guidance, not a kommune's own plan.
+NATIONAL_HOST = re.compile(
+    r"regjeringen|husbanken|veiviseren|statsforvalteren|stortinget|distriktssenteret|\bks\.no|nav\.no|"
+    r"regionr[aå]d|fylke"
+)
+
+
+def plan_features(title: str, text: str, url: str = "") -> list[str]:
+    low_title, opening = title.lower(), text[:400].lower()
+    host = urlsplit(url).netloc.lower()
+    cues = {
+        "name_title": bool(HOUSING_PLAN_NAME.search(low_title)),
+        "name_opening": bool(HOUSING_PLAN_NAME.search(opening)),
+        "about_title": bool(ABOUT_PLAN.search(low_title)),
+        "about_opening": bool(ABOUT_PLAN.search(opening[:150])),
+        "national_host": bool(NATIONAL_HOST.search(host)),
+        "kommune_host": "kommune" in host or "herad" in host,
+    }
+    return sorted("p:" + name for name, on in cues.items() if on)
 
 
 def kind_features(title: str, text: str) -> list[str]:
@@ -67,17 +98,23 @@ class DocKindModel:
     vocab: dict[str, int]
     weights: np.ndarray  # (n_features, n_kinds)
     bias: np.ndarray
-    # is_housing_plan has its own binary head over the title and the guide's plan names only: with two dozen
-    # plans in the corpus, opening-text features let the model memorise sources instead of learning the name.
-    plan_weights: np.ndarray  # (n_features,)
+    # is_housing_plan has its own binary head over a few reader's cues (plan_features): with two dozen plans
+    # in the corpus, word features let a model memorise sources instead of learning what makes a plan one.
+    plan_vocab: tuple[str, ...]
+    plan_weights: np.ndarray  # (n_plan_features,)
     plan_bias: float
+    plan_threshold: float  # probability, chosen on training folds only
 
-    def predict(self, title: str, text: str) -> tuple[str, bool]:
+    def predict(self, title: str, text: str, url: str = "") -> tuple[str, bool]:
         ids = [i for i in (self.vocab.get(f) for f in kind_features(title, text)) if i is not None]
         logits = self.bias + (self.weights[ids].sum(axis=0) if ids else 0.0)
         kind = self.kinds[int(logits.argmax())]
-        plan = self.plan_bias + float(self.plan_weights[ids].sum()) if ids else self.plan_bias
-        return kind, plan >= 0.0  # probability 0.5, not tuned
+        return kind, self.plan_probability(title, text, url) >= self.plan_threshold
+
+    def plan_probability(self, title: str, text: str, url: str = "") -> float:
+        on = set(plan_features(title, text, url))
+        z = self.plan_bias + sum(float(w) for f, w in zip(self.plan_vocab, self.plan_weights, strict=True) if f in on)
+        return 1.0 / (1.0 + math.exp(-z))
 
     def save(self, path: Path, meta: dict) -> None:
         names = sorted(self.vocab, key=self.vocab.__getitem__)
@@ -87,8 +124,10 @@ class DocKindModel:
                 vocab=np.array(names, dtype=np.str_),
                 weights=self.weights.astype(np.float16),
                 bias=self.bias.astype(np.float32),
+                plan_vocab=np.array(self.plan_vocab, dtype=np.str_),
                 plan_weights=self.plan_weights.astype(np.float32),
                 plan_bias=np.array(self.plan_bias, dtype=np.float32),
+                plan_threshold=np.array(self.plan_threshold, dtype=np.float32),
                 meta=np.array(json.dumps({**meta, "kinds": list(self.kinds)}, ensure_ascii=False)),
             )
 
@@ -101,8 +140,10 @@ class DocKindModel:
                 {str(n): i for i, n in enumerate(z["vocab"])},
                 z["weights"].astype(np.float32),
                 z["bias"].astype(np.float32),
+                tuple(str(n) for n in z["plan_vocab"]),
                 z["plan_weights"].astype(np.float32),
                 float(z["plan_bias"]),
+                float(z["plan_threshold"]),
             )
 
 
@@ -127,18 +168,64 @@ def train_doc_kind(passages: list[Passage]) -> DocKindModel:
     clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
     clf.fit(x, y)
     kinds = tuple(str(k) for k in clf.classes_)
-    plan_cols = np.array([f.startswith(PLAN_FEATURES) for f in sorted(vocab, key=vocab.__getitem__)])
-    y_plan = np.array([p.is_housing_plan for p in passages])
-    plan_weights = np.zeros(len(vocab), dtype=np.float32)
-    plan_bias = -10.0
-    if 0 < y_plan.sum() < len(y_plan):
-        head = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
-        head.fit(x[:, plan_cols], y_plan)
-        plan_weights[plan_cols] = head.coef_[0]
-        plan_bias = float(head.intercept_[0])
+    plan_vocab, plan_weights, plan_bias, plan_threshold = train_plan_head(passages)
     return DocKindModel(
-        kinds, vocab, clf.coef_.T.astype(np.float32).copy(), clf.intercept_.astype(np.float32), plan_weights, plan_bias
+        kinds,
+        vocab,
+        clf.coef_.T.astype(np.float32).copy(),
+        clf.intercept_.astype(np.float32),
+        plan_vocab,
+        plan_weights,
+        plan_bias,
+        plan_threshold,
     )
+
+
+def _plan_matrix(passages: list[Passage], names: tuple[str, ...]) -> np.ndarray:
+    x = np.zeros((len(passages), len(names)), dtype=np.float32)
+    col = {n: i for i, n in enumerate(names)}
+    for r, p in enumerate(passages):
+        for f in plan_features(p.title, p.text, p.url):
+            x[r, col[f]] = 1.0
+    return x
+
+
+def train_plan_head(passages: list[Passage]) -> tuple[tuple[str, ...], np.ndarray, float, float]:
+    """The is_housing_plan head; C and threshold picked by grouped cross-validation within `passages`."""
+    from sklearn.linear_model import LogisticRegression
+
+    from boligarkiv.nlp.corpus import group_folds
+
+    names = tuple(sorted({f for p in passages for f in plan_features(p.title, p.text, p.url)}))
+    y = np.array([p.is_housing_plan for p in passages])
+    if not names or not 0 < y.sum() < len(y):
+        return names, np.zeros(len(names), dtype=np.float32), -10.0, 0.5
+    x = _plan_matrix(passages, names)
+    folds = np.array(group_folds(passages, k=PLAN_INNER_FOLDS))
+    best: tuple[float, float, float] = (-1.0, 1.0, 0.5)
+    for c in PLAN_GRID_C:
+        prob = np.zeros(len(y))
+        for f in range(PLAN_INNER_FOLDS):
+            tr, te = folds != f, folds == f
+            if not 0 < y[tr].sum() < tr.sum() or not te.any():
+                continue
+            prob[te] = LogisticRegression(C=c, max_iter=2000).fit(x[tr], y[tr]).predict_proba(x[te])[:, 1]
+        for t in PLAN_GRID_THRESHOLD:
+            pred = prob >= t
+            tp = float((pred & y).sum())
+            f1 = 2 * tp / (pred.sum() + y.sum()) if pred.sum() + y.sum() else 0.0
+            if f1 > best[0]:
+                best = (f1, c, t)
+    head = LogisticRegression(C=best[1], max_iter=2000).fit(x, y)
+    return names, head.coef_[0].astype(np.float32), float(head.intercept_[0]), best[2]
+
+
+@cache
+def doc_kind_version(path: Path = MODEL_PATH) -> str:
+    """The shipped kind model's content hash: retraining it makes earlier analyses stale."""
+    import hashlib
+
+    return "kind-" + hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "kind-none"
 
 
 @cache

@@ -32,10 +32,10 @@ OTHER_FACTOR = 0.25
 
 
 def _analyse_job(job: Job) -> dict[str, Any]:
-    title, pages = job.data  # type: ignore[misc]
+    title, pages, url = job.data  # type: ignore[misc]
     result = analyse_pages(pages, job.mime)
     kind_model = load_doc_kind_model()
-    kind = kind_model.predict(title or "", pages[0] if pages else "") if kind_model else (None, None)
+    kind = kind_model.predict(title or "", pages[0] if pages else "", url or "") if kind_model else (None, None)
     return {
         "lemmas": [lemma_text(p, job.mime) for p in pages],
         "doc_kind": kind,
@@ -88,7 +88,7 @@ def run_analyse(
                     for p in session.scalars(select(Page).where(Page.document_sha256 == sha).order_by(Page.number))
                 ]
                 lang = doc.language or "nb"
-            yield Job(sha, (doc.title, pages), lang)  # type: ignore[arg-type]
+            yield Job(sha, (doc.title, pages, doc.first_url), lang)  # type: ignore[arg-type]
 
     counts = {"documents": len(todo), "ok": 0, "errors": 0, "hits": 0, "entities": 0, "left_to_others": 0}
     for outcome in run_pool(_analyse_job, jobs(), workers=n_workers, timeout=timeout):
