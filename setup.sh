@@ -4,7 +4,7 @@
 # Word 97–2003 files, Chromium for the browser tests, python3-venv) when apt-get is available and we may use
 # it — then creates the virtual environment .venv (PEP 668: a stock Debian Python refuses system-wide pip) and
 # installs the project into it with its dev and es extras. Running it again only fills what is missing.
-# `--test` also prepares what the tests run against for real: a JDK and Maven (the OpenSearch node in
+# `--test` installs the project as a wheel (not editable) and also prepares what the tests run against for real: a JDK and Maven (the OpenSearch node in
 # tools/search-node is built from Maven Central, artifacts cached in ~/.m2) and PostgreSQL's server binaries.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -56,7 +56,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install --quiet -e ".[dev,es]"
+if [ "$FOR_TESTS" = 1 ]; then
+  # The tests run against the package as a user gets it from `pip install .` (a local path is always rebuilt
+  # and reinstalled), not against the source tree: nothing in the checkout is named `boligarkiv`, so nothing
+  # there can shadow the install. For working on the code, `.venv/bin/pip install -e .` (what plain
+  # ./setup.sh does) maps the same folders in place.
+  .venv/bin/python -m pip install --quiet ".[dev,es]"
+else
+  .venv/bin/python -m pip install --quiet -e ".[dev,es]"
+fi
 if [ "$FOR_TESTS" = 1 ]; then
   if command -v mvn >/dev/null 2>&1; then
     .venv/bin/python -c 'from tools.search_node import build; build()' \

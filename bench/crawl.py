@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from boligarkiv.testweb.server import KOMMUNER, TestWeb, build_test_web
-from boligarkiv.testweb.sites import build_site, build_special_sites
+from boligarkiv.app.testweb.server import KOMMUNER, TestWeb, build_test_web
+from boligarkiv.app.testweb.sites import build_site, build_special_sites
 
 BASELINE_SPIDER = r"""
 import sys, scrapy
@@ -77,7 +77,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "boligarkiv.cli",
+                "boligarkiv.app.cli",
                 "-d",
                 f"{tmp}/data",
                 "crawl",

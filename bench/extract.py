@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from boligarkiv.app.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES, make_pdf, make_table_pdf
 from boligarkiv.extract.stage import extract_one
-from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES, make_pdf, make_table_pdf
 from boligarkiv.workers import Job, run_pool
 
 

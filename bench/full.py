@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from boligarkiv.app.testweb.portals import acos_site, einnsyn_site, elements_site, opengov_site
+from boligarkiv.app.testweb.server import TestWeb
+from boligarkiv.app.testweb.sites import Site, build_cms_sites, build_html_plan_sites, build_site
 from boligarkiv.seeds import read_seeds
 from boligarkiv.settings import DEFAULT_SEEDS
-from boligarkiv.testweb.portals import acos_site, einnsyn_site, elements_site, opengov_site
-from boligarkiv.testweb.server import TestWeb
-from boligarkiv.testweb.sites import Site, build_cms_sites, build_html_plan_sites, build_site
 from tests.ssbweb import SsbWeb
 
 RESULTS = Path(__file__).resolve().parent / "results" / "full.json"
@@ -67,7 +67,7 @@ def run(data: Path, seeds: Path, env: dict[str, str]) -> tuple[dict, float, floa
         [
             sys.executable,
             "-m",
-            "boligarkiv.cli",
+            "boligarkiv.app.cli",
             "--data-dir",
             str(data),
             "run",

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import spacy
 
+from boligarkiv.app.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES
 from boligarkiv.nlp.analysis import analyse_pages
 from boligarkiv.nlp.pipeline import get_pipeline
-from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES
 
 UD = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_nb" / "no_bokmaal-ud-test.conllu"
 

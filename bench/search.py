@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 
+from boligarkiv.app.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES
 from boligarkiv.db import make_engine, upgrade
 from boligarkiv.index.fts import FtsBackend
 from boligarkiv.index.query import parse_query
@@ -34,7 +35,6 @@ from boligarkiv.lemmas import lemma_text
 from boligarkiv.lexicon import load_lexicon
 from boligarkiv.seeds import read_seeds
 from boligarkiv.settings import DEFAULT_SEEDS
-from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "ud_nb"
 TYPES = ["boligsosial_handlingsplan", "boligplan", "kommuneplan_samfunnsdel", "temaplan", "saksdokument", "annet"]

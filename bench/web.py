@@ -25,13 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
+from boligarkiv.app.testweb.texts import DocSpec, document_pages, plan_title
 from boligarkiv.db import open_archive
 from boligarkiv.index.stage import run_index
 from boligarkiv.models import Document, Page
 from boligarkiv.nlp.stage import run_analyse
 from boligarkiv.seeds import load_seeds, read_seeds
 from boligarkiv.settings import DEFAULT_SEEDS, Settings
-from boligarkiv.testweb.texts import DocSpec, document_pages, plan_title
 
 QUERIES = [
     "startlån",
@@ -128,7 +128,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "boligarkiv.cli",
+                "boligarkiv.app.cli",
                 "--data-dir",
                 tmp,
                 "serve",

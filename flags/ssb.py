@@ -1,27 +1,19 @@
 """SSB PxWebApi v2 client: metadata first, then data in JSON-stat2, within SSB's published limits.
 
-- at most `max_calls` calls per `window` seconds (SSB: 30 per 60 s), by a sliding window;
 - at most `max_cells` cells per data call (SSB: 800,000): region selections are split into chunks;
-- retries on 429 and 5xx and on transport errors, with exponential backoff and Retry-After honoured;
-- every raw answer is stored in the archive (`http_cache`) with its fetch time; `offline=True` answers
-  from that cache only, so flags can be recomputed without the network.
+- the transport is the core's API fetcher (`core/apifetch.py`), shared with ROBEK: at most `max_calls` calls
+  per `window` seconds (SSB: 30 per 60 s), retries on 429/5xx with Retry-After, every raw answer stored in the
+  archive (`http_cache`) with its fetch time, and `offline=True` answering from that cache only, so flags can
+  be recomputed without the network.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
-from collections import deque
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-from sqlalchemy import select
-
+from boligarkiv.apifetch import ApiFetcher, GaveUp, HttpStatus, NotCached, Unreachable
 from boligarkiv.db import Archive
 from boligarkiv.flags.jsonstat import Cell, JsonStatError, parse_dataset
-from boligarkiv.models import HttpCache
 
 DEFAULT_URL = "https://data.ssb.no/api/pxwebapi/v2"
 
@@ -38,28 +30,6 @@ UNREACHABLE = (
     "Får ikke kontakt med SSB ({detail}). Sjekk nettverket, eller kjør «boligarkiv flags --offline» for å regne "
     "ut flaggene fra svarene som er lagret i arkivet."
 )
-
-
-class RateLimiter:
-    def __init__(
-        self,
-        max_calls: int,
-        window: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.max_calls, self.window, self.clock, self.sleep = max_calls, window, clock, sleep
-        self.calls: deque[float] = deque()
-
-    def wait(self) -> None:
-        now = self.clock()
-        while self.calls and now - self.calls[0] >= self.window:
-            self.calls.popleft()
-        if len(self.calls) >= self.max_calls:
-            self.sleep(self.window - (now - self.calls[0]) + 0.01)
-            return self.wait()
-        self.calls.append(self.clock())
-        return None
 
 
 class SsbClient:
@@ -79,82 +49,46 @@ class SsbClient:
     ) -> None:
         self.archive = archive
         self.base = base_url.rstrip("/")
-        self.offline = offline
         self.max_cells = max_cells
-        self.retries = retries
-        self.backoff = backoff
         self.lang = lang
-        self.limiter = RateLimiter(max_calls, window)
-        # A short connect timeout: an unreachable SSB should end the SSB part in seconds, not minutes.
-        self.http = (
-            httpx.Client(timeout=httpx.Timeout(timeout, connect=8.0), headers={"User-Agent": "Boligarkiv (flags)"})
-            if not offline
-            else None
+        self.fetcher = ApiFetcher(
+            archive,
+            offline=offline,
+            max_calls=max_calls,
+            window=window,
+            retries=retries,
+            backoff=backoff,
+            timeout=timeout,
+            user_agent="Boligarkiv (flags)",
         )
-        self.calls = 0
-        self.unreachable: str | None = None
 
-    # --- transport -------------------------------------------------------------------------------------
-    def _cached(self, key: str) -> tuple[Any, Any]:
-        with self.archive.session() as s:
-            row = s.scalars(
-                select(HttpCache)
-                .where(HttpCache.key == key, HttpCache.status == 200)
-                .order_by(HttpCache.fetched_at.desc())
-                .limit(1)
-            ).first()
-            if row is None:
-                raise SsbError(f"ingen lagret SSB-respons for {key} (kjør uten --offline først)")
-            return json.loads(row.body), row.fetched_at
+    @property
+    def calls(self) -> int:
+        return self.fetcher.calls
 
     def _request(
         self, method: str, path: str, body: dict[str, Any] | None = None, *, base: str | None = None
     ) -> tuple[Any, Any]:
+        """(parsed JSON, fetch time of a cached answer or None when fresh)."""
         url = f"{(base or self.base).rstrip('/')}{path}"
-        key = cache_key(method, url, body)
-        if self.offline:
-            return self._cached(key)
-        assert self.http is not None
-        if self.unreachable:
-            raise SsbUnreachable(UNREACHABLE.format(detail=self.unreachable))
-        last = ""
-        connect_failures = 0
-        for attempt in range(self.retries + 1):
-            self.limiter.wait()
-            self.calls += 1
+        try:
+            answer = self.fetcher.request(method, url, body)
+        except NotCached as exc:
+            raise SsbError(f"ingen lagret SSB-respons for {exc} (kjør uten --offline først)") from exc
+        except Unreachable as exc:
+            raise SsbUnreachable(UNREACHABLE.format(detail=exc.detail)) from exc
+        except GaveUp as exc:
+            raise SsbError(f"SSB svarte ikke etter {exc.attempts} forsøk ({path}): {exc.last}") from exc
+        except HttpStatus as exc:
             try:
-                resp = self.http.request(method, url, json=body)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                # DNS failure, refused, no route: one quick second try, then SSB counts as unreachable.
-                connect_failures += 1
-                last = f"{type(exc).__name__}: {exc}"
-                if connect_failures >= 2:
-                    self.unreachable = last
-                    raise SsbUnreachable(UNREACHABLE.format(detail=last)) from exc
-                time.sleep(min(1.0, self.backoff))
-                continue
-            except httpx.HTTPError as exc:
-                last = f"{type(exc).__name__}: {exc}"
-                time.sleep(self.backoff * 2**attempt)
-                continue
-            if resp.status_code == 429 or resp.status_code >= 500:
-                last = f"HTTP {resp.status_code}"
-                wait = retry_after_seconds(resp.headers.get("Retry-After", ""))
-                time.sleep(min(wait if wait is not None else self.backoff * 2**attempt, 120.0))
-                continue
-            with self.archive.session() as s:
-                s.add(HttpCache(key=key[:2000], status=resp.status_code, body=resp.text))
-            if resp.status_code >= 400:
-                try:
-                    detail = resp.json().get("title") or resp.text[:200]
-                except ValueError:
-                    detail = resp.text[:200]
-                raise SsbError(f"SSB svarte {resp.status_code} for {path}: {detail}")
-            try:
-                return resp.json(), None
-            except ValueError as exc:
-                raise SsbError(f"SSB svarte med noe som ikke er JSON for {path}") from exc
-        raise SsbError(f"SSB svarte ikke etter {self.retries + 1} forsøk ({path}): {last}")
+                detail = exc.answer.json().get("title") or exc.answer.text[:200]
+            except (ValueError, AttributeError):
+                detail = exc.answer.text[:200]
+            raise SsbError(f"SSB svarte {exc.answer.status} for {path}: {detail}") from exc
+        try:
+            return answer.json(), answer.fetched_at
+        except ValueError as exc:
+            raise SsbError(f"SSB svarte med noe som ikke er JSON for {path}") from exc
 
     # --- API ---------------------------------------------------------------------------------------------
     def search(self, query: str) -> list[dict[str, Any]]:
@@ -213,35 +147,7 @@ class SsbClient:
         return cells, fetched_at
 
     def close(self) -> None:
-        if self.http is not None:
-            self.http.close()
-
-
-def cache_key(method: str, url: str, body: dict[str, Any] | None) -> str:
-    """The archive's key for an answer: the body by its hash, so a request for 357 kommuner fits the column and
-    an offline lookup finds exactly the answer to the same request."""
-    if not body:
-        return f"{method} {url}"[:2000]
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return f"{method} {url}"[:1900] + f" body-sha256:{digest}"
-
-
-def retry_after_seconds(value: str) -> float | None:
-    """Retry-After in seconds or as an HTTP date."""
-    value = value.strip()
-    if not value:
-        return None
-    if value.replace(".", "", 1).isdigit():
-        return float(value)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    from datetime import UTC, datetime
-
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        self.fetcher.close()
 
 
 def metadata_codes(meta: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import select, update
 
+from boligarkiv.apifetch import ApiFetcher, GaveUp, HttpStatus, NotCached, Unreachable
 from boligarkiv.db import Archive, stamp_stage
 from boligarkiv.flags import robek
 from boligarkiv.flags.indicators import (
@@ -28,7 +28,7 @@ from boligarkiv.flags.indicators import (
 from boligarkiv.flags.resolve import NoCurrentTable, choose_table, resolve
 from boligarkiv.flags.ssb import SsbClient, SsbError, SsbUnreachable
 from boligarkiv.kommunenavn import KommuneMatcher, KommuneRef
-from boligarkiv.models import Flag, HttpCache, Kommune, utcnow
+from boligarkiv.models import Flag, Kommune, utcnow
 
 FLAGS_VERSION = "flags-2"
 NATIONAL_NAMES = {"EAKUO": "Landet uten Oslo", "EAK": "Landet", "0": "Hele landet"}
@@ -163,17 +163,15 @@ def run_flags(
         summary["indicators"]["robek"] = run_robek(
             archive, kommuner, offline=offline, csv_path=robek_csv, url=robek_url or settings.robek_url
         )
-    except (robek.RobekError, SsbError, httpx.HTTPError, OSError) as exc:
-        summary["errors"]["robek"] = _robek_message(exc)
+    except (robek.RobekError, SsbError, OSError) as exc:
+        summary["errors"]["robek"] = str(exc)
     stamp_stage(archive, "flags", FLAGS_VERSION)
     summary["ssb_calls"] = client.calls
     return summary
 
 
-def _robek_message(exc: BaseException) -> str:
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        return "Får ikke kontakt med regjeringen.no for ROBEK-listen; bruk --robek-csv eller kjør --offline."
-    return str(exc)
+ROBEK_NOT_CACHED = "ingen lagret ROBEK-side (kjør uten --offline først, eller bruk --robek-csv)"
+ROBEK_UNREACHABLE = "Får ikke kontakt med regjeringen.no for ROBEK-listen; bruk --robek-csv eller kjør --offline."
 
 
 def _no_table_row(nummer: str, ind: Indicator, message: str) -> dict[str, Any]:
@@ -204,31 +202,21 @@ def run_robek(
         entries = robek.load_file(csv_path, matcher)
         source = f"ROBEK (overstyring: {csv_path.name})"
     else:
-        key = f"GET {url}"
-        if offline:
-            with archive.session() as s:
-                cached = s.scalars(
-                    select(HttpCache)
-                    .where(HttpCache.key == key, HttpCache.status == 200)
-                    .order_by(HttpCache.fetched_at.desc())
-                    .limit(1)
-                ).first()
-                if cached is None:
-                    raise robek.RobekError(
-                        "ingen lagret ROBEK-side (kjør uten --offline først, eller bruk --robek-csv)"
-                    )
-                page, fetched_at = cached.body, cached.fetched_at
-        else:
-            resp = httpx.get(
-                url,
-                timeout=httpx.Timeout(60, connect=8.0),
-                follow_redirects=True,
-                headers={"User-Agent": "Boligarkiv (flags)"},
-            )
-            resp.raise_for_status()
-            page = resp.text
-            with archive.session() as s:
-                s.add(HttpCache(key=key, status=resp.status_code, body=page))
+        fetcher = ApiFetcher(archive, offline=offline, retries=2, user_agent="Boligarkiv (flags)")
+        try:
+            answer = fetcher.request("GET", url)
+        except NotCached as exc:
+            raise robek.RobekError(
+                "ingen lagret ROBEK-side (kjør uten --offline først, eller bruk --robek-csv)"
+            ) from exc
+        except Unreachable as exc:
+            raise robek.RobekError(ROBEK_UNREACHABLE) from exc
+        except (HttpStatus, GaveUp) as exc:
+            raise robek.RobekError(f"regjeringen.no svarte ikke med ROBEK-listen ({exc})") from exc
+        finally:
+            fetcher.close()
+        page = answer.text
+        fetched_at = answer.fetched_at or fetched_at
         entries = robek.parse_html(page, matcher)
         source = "ROBEK (regjeringen.no)"
     listed = {e.kommunenummer for e in entries}

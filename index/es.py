@@ -127,10 +127,25 @@ def filter_query(f: Filter) -> dict[str, Any]:
     raise QuerySyntaxError(f"Ukjent filter {f.field}")
 
 
-def translate(query: Query) -> dict[str, Any]:
+# How many documents an excluded term may drop (the `terms` query's default ceiling).
+MAX_EXCLUDED_DOCUMENTS = 65_536
+
+
+def excluded_documents_body(query: Query) -> dict[str, Any]:
+    """The documents with an excluded term on any page: exclusion is per document, as on FTS5."""
+    return {
+        "size": 0,
+        "query": {"bool": {"should": [term_query(t) for t in query.excluded], "minimum_should_match": 1}},
+        "aggs": {"docs": {"terms": {"field": "sha256", "size": MAX_EXCLUDED_DOCUMENTS}}},
+    }
+
+
+def translate(query: Query, excluded_documents: list[str] | None = None) -> dict[str, Any]:
     """The AST as an Elasticsearch bool query (never the user's raw string)."""
     must = [{"bool": {"should": [term_query(t) for t in g], "minimum_should_match": 1}} for g in query.groups]
-    must_not = [term_query(t) for t in query.excluded] + [filter_query(f) for f in query.excluded_filters]
+    must_not = [filter_query(f) for f in query.excluded_filters]
+    if excluded_documents:
+        must_not.append({"terms": {"sha256": excluded_documents}})
     return {
         "bool": {
             "must": must or [{"match_all": {}}],
@@ -140,14 +155,16 @@ def translate(query: Query) -> dict[str, Any]:
     }
 
 
-def search_body(query: Query, *, limit: int, offset: int, pages_per_doc: int) -> dict[str, Any]:
+def search_body(
+    query: Query, *, limit: int, offset: int, pages_per_doc: int, excluded_documents: list[str] | None = None
+) -> dict[str, Any]:
     sort: list[Any] = (
         ["_score", {"sha256": "asc"}, {"page": "asc"}]
         if query.has_text
         else [{"year_end": {"order": "desc", "missing": "_last"}}, {"sha256": "asc"}, {"page": "asc"}]
     )
     return {
-        "query": translate(query),
+        "query": translate(query, excluded_documents),
         "from": offset,
         "size": limit,
         "sort": sort,
@@ -274,7 +291,11 @@ class EsBackend:
         return int(self.es.count(index=self.alias)["count"])
 
     def search(self, query: Query, *, limit: int = 10, offset: int = 0, pages_per_doc: int = 3) -> SearchResult:
-        body = search_body(query, limit=limit, offset=offset, pages_per_doc=pages_per_doc)
+        dropped: list[str] = []
+        if query.excluded:
+            agg = self.es.search(index=self.alias, body=excluded_documents_body(query))
+            dropped = [b["key"] for b in agg["aggregations"]["docs"]["buckets"]]
+        body = search_body(query, limit=limit, offset=offset, pages_per_doc=pages_per_doc, excluded_documents=dropped)
         res = self.es.search(index=self.alias, body=body)
         matcher = Matcher.for_query(query)
         hits = []

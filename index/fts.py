@@ -211,16 +211,28 @@ class FtsBackend:
 
     @classmethod
     def match_expression(cls, query: Query) -> str | None:
+        """The pages that match. Excluded *filters* are document attributes, so NOT on the page is NOT on the
+        document; excluded *terms* are taken out per document afterwards (`excluded_documents`)."""
         parts = ["(" + " OR ".join(cls.term_match(t) for t in g) + ")" for g in query.groups]
         parts += [cls.filter_match(f) for f in query.filters]
         if not parts:
             return None
         expr = " AND ".join(parts)
-        for term in query.excluded:
-            expr = f"({expr}) NOT {cls.term_match(term)}"
         for f in query.excluded_filters:
             expr = f"({expr}) NOT {cls.filter_match(f)}"
         return expr
+
+    def excluded_documents(self, conn: Any, query: Query) -> set[str]:
+        """Documents with an excluded term on any page: «-deleie» drops the whole plan, not just the page."""
+        if not query.excluded:
+            return set()
+        match = " OR ".join(self.term_match(t) for t in query.excluded)
+        raw = conn.connection.driver_connection
+        sql = (
+            "SELECT DISTINCT p.sha256 FROM search_page p "
+            "WHERE p.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :match)"
+        )
+        return {r[0] for r in raw.execute(sql, {"match": match}).fetchall()}
 
     # --- search --------------------------------------------------------------------------------------
     def search(self, query: Query, *, limit: int = 10, offset: int = 0, pages_per_doc: int = 3) -> SearchResult:
@@ -243,12 +255,13 @@ class FtsBackend:
                 # The raw DB-API cursor: thousands of candidate rows as plain tuples, no ORM row objects.
                 cursor = conn.connection.driver_connection.execute(sql, {"match": match})  # type: ignore[union-attr]
                 rows: list[Any] = cursor.fetchall()
+                dropped = self.excluded_documents(conn, query)
             except Exception as exc:  # an FTS syntax problem must never surface as a server error
                 if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
                     raise QuerySyntaxError("Søket kunne ikke tolkes; prøv enklere ord eller fraser") from exc
                 raise
             estimate = len(rows) > MAX_CANDIDATE_PAGES
-            rows = rows[:MAX_CANDIDATE_PAGES]
+            rows = [r for r in rows[:MAX_CANDIDATE_PAGES] if r[C_SHA] not in dropped]
             docs: OrderedDict[str, list[Any]] = OrderedDict()
             for r in rows:
                 docs.setdefault(r[C_SHA], []).append(r)

@@ -96,6 +96,7 @@ def run_index(
     rebuild: bool = False,
     on_done: Callable[[str], None] | None = None,
     backend: SearchBackend | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     backend = backend or get_backend(archive, write=True)
     rebuild = rebuild or getattr(backend, "needs_full_reindex", False)
@@ -116,6 +117,8 @@ def run_index(
         )
         kommuner = {k.nummer: k for k in session.scalars(select(Kommune))}
     todo = [d for d in docs if rebuild or d.index_version != stamp(d, flags.get(d.kommune_nummer or "", []))]
+    if on_total:
+        on_total(len(todo))
     pages = 0
     for doc in todo:
         kflags = flags.get(doc.kommune_nummer or "", [])

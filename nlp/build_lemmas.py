@@ -1,4 +1,4 @@
-"""Build boligarkiv/data/nb_lemma_overrides.tsv.gz: Bokmål form → lemma where simplemma is wrong or lacks the word.
+"""Build core/data/nb_lemma_overrides.tsv.gz: Bokmål form → lemma where simplemma is wrong or lacks the word.
 
 Sources (read from ../shared/data, never shipped as text): NorNE's NDT-derived train set, which has every
 UD dev and test sentence removed, and the UD Norwegian Bokmål dev set, weighted 10x so that UD's lemma
@@ -19,7 +19,7 @@ from pathlib import Path
 import simplemma
 
 DEV_WEIGHT = 10
-OUT = Path(__file__).resolve().parents[1] / "boligarkiv" / "data" / "nb_lemma_overrides.tsv.gz"
+OUT = Path(__file__).resolve().parents[1] / "core" / "data" / "nb_lemma_overrides.tsv.gz"
 
 
 def read_columns(path: Path) -> list[tuple[str, str, str]]:

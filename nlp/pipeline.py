@@ -1,7 +1,7 @@
 """One entry point for the spaCy pipeline: nb_core_news_sm when installed, an offline pipeline otherwise.
 
 Offline: spaCy's Norwegian tokenizer, our sentence splitter (punctuation and layout, nlp/sentences.py),
-our lemmatiser (boligarkiv/lemmas.py) and the
+our lemmatiser (core/lemmas.py) and the
 signal Matcher. Nynorsk gets its own pipeline whose lemmatiser uses the Nynorsk dictionary; the Bokmål
 model, when installed, is used for Bokmål only.
 """

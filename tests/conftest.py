@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,9 +10,12 @@ import pytest
 
 from boligarkiv.db import Archive, open_archive
 from boligarkiv.seeds import load_seeds, read_seeds
-from boligarkiv.settings import DEFAULT_SEEDS, REPO_ROOT, Settings, load_settings
+from boligarkiv.settings import DEFAULT_SEEDS, Settings, load_settings
 
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+# Found from this checkout, not from the package: the suite runs against an installed wheel too, and
+# `../shared` lies beside the checkout, not beside site-packages.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+os.environ.setdefault("BOLIGARKIV_SIGNALS_DEV", str(SHARED_DATA / "signals_dev"))
 
 
 def shared_data(*parts: str) -> Path:

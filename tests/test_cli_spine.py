@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from boligarkiv.cli import EXIT_CONFIG, EXIT_INPUT, EXIT_SCHEMA, app
+from boligarkiv.app.cli import EXIT_CONFIG, EXIT_INPUT, EXIT_SCHEMA, app
 
 runner = CliRunner()
 
@@ -86,7 +86,7 @@ def test_bad_seeds_and_unwritable_dir_and_newer_schema(tmp_path: Path) -> None:
 
 def test_console_script_help_on_every_command(tmp_path: Path) -> None:
     exe = Path(sys.executable).with_name("boligarkiv")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "boligarkiv.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "boligarkiv.app.cli"]
     top = subprocess.run([*cmd, "--help"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
     assert top.returncode == 0
     commands = [c for c in ("init", "status", "kommuner") if c in top.stdout]
@@ -116,7 +116,7 @@ def test_stage_commands_take_the_run_lock(tmp_path: Path, stage: str) -> None:
     from boligarkiv.lock import RunLock
 
     data = tmp_path / "data"
-    cmd = [sys.executable, "-m", "boligarkiv.cli", "--data-dir", str(data), *stage.split()]
+    cmd = [sys.executable, "-m", "boligarkiv.app.cli", "--data-dir", str(data), *stage.split()]
     with RunLock(data, "run"):
         busy = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert busy.returncode == 1 and "En annen kjøring holder på" in busy.stderr

@@ -3,19 +3,27 @@ bytes repairs it and makes the document extract again (issue 13, item 6)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from boligarkiv.app.cli import app as cli
+from boligarkiv.app.testweb.server import build_test_web
 from boligarkiv.db import open_archive
 from boligarkiv.extract.stage import run_extract
 from boligarkiv.models import Document
 from boligarkiv.settings import Settings
-from boligarkiv.testweb.server import build_test_web
 from boligarkiv.vocabulary import CORRUPT_BLOB
 
 from .test_crawler import crawl
+
+
+def verify(data_dir: Path) -> Any:
+    return CliRunner().invoke(cli, ["--data-dir", str(data_dir), "verify", "--format", "json"])
 
 
 def damage(path: Path) -> None:
@@ -47,6 +55,10 @@ def test_corrupt_blob_is_recorded_the_stage_goes_on_and_a_refetch_repairs_it(tmp
             assert doc is not None and doc.extract_error is not None
             assert doc.extract_error.startswith(CORRUPT_BLOB)
         archive.dispose()
+        check = verify(tmp_path / "data")
+        assert check.exit_code == 5 and json.loads(check.stdout) == {
+            "problemer": [{"sha256": victim, "problem": "korrupt"}]
+        }
 
         crawl(tmp_path / "data", seeds, "--kommune", site.kommune_nummer)  # fetched again, unconditionally
         archive = open_archive(Settings(data_dir=tmp_path / "data"))
@@ -57,5 +69,6 @@ def test_corrupt_blob_is_recorded_the_stage_goes_on_and_a_refetch_repairs_it(tmp
         again = run_extract(archive, workers=1)
         assert again["documents"] == 1 and again["ok"] == 1
         archive.dispose()
+        assert verify(tmp_path / "data").exit_code == 0
     finally:
         web.stop()

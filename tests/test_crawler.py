@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from boligarkiv.app.testweb.server import TestWeb, build_test_web
 from boligarkiv.crawler.middlewares import parse_retry_after
 from boligarkiv.crawler.spiders.kommune import MAX_QUERY_VARIANTS
 from boligarkiv.db import open_archive
 from boligarkiv.models import Coverage, Document, Fetch, Run
 from boligarkiv.settings import Settings
-from boligarkiv.testweb.server import TestWeb, build_test_web
 
-CLI = [sys.executable, "-m", "boligarkiv.cli"]
+CLI = [sys.executable, "-m", "boligarkiv.app.cli"]
 ENV = {**os.environ, "BOLIGARKIV_CRAWL_DELAY": "0", "PYTHONUNBUFFERED": "1"}
 
 
@@ -269,7 +269,7 @@ def test_kill_9_mid_crawl_then_resume_loses_nothing(tmp_path: Path) -> None:
 
 
 def test_husbanken_library_attributes_plans_to_kommuner(tmp_path: Path) -> None:
-    from boligarkiv.testweb.sites import build_library
+    from boligarkiv.app.testweb.sites import build_library
 
     kommuner = [
         ("1841", "Fauske", "Nordland"),

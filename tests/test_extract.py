@@ -285,7 +285,7 @@ def test_stage_over_archive_records_errors_and_reextracts_when_stale(archive: Ar
 def test_show_command_prints_metadata_and_pages(archive: Archive, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from boligarkiv.cli import app
+    from boligarkiv.app.cli import app
 
     data = pdf_with_pages([NN_TEXT])
     with archive.session() as s:
@@ -442,7 +442,7 @@ def test_pdf_encrypted_with_empty_user_password_opens() -> None:
 def test_long_table_plan_keeps_rows_on_every_page() -> None:
     """Quadratic tables (issue 13, item 7): pdfplumber reopened the PDF for every table page (400 pages: 64 s).
     Tables now come from pdfium's own grid and text (bench/extract.py times 50–400 pages)."""
-    from boligarkiv.testweb.texts import make_table_pdf
+    from boligarkiv.app.testweb.texts import make_table_pdf
 
     raw, _ = extract_pages(make_table_pdf(40), "application/pdf")
     assert len(raw) == 40

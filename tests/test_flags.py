@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from boligarkiv.apifetch import RateLimiter, retry_after_seconds
 from boligarkiv.db import Archive
 from boligarkiv.flags.indicators import IndicatorConfigError, load_indicators
 from boligarkiv.flags.jsonstat import JsonStatError, parse_dataset
 from boligarkiv.flags.resolve import resolve
-from boligarkiv.flags.ssb import RateLimiter, SsbClient, SsbError, retry_after_seconds
+from boligarkiv.flags.ssb import SsbClient, SsbError
 from boligarkiv.flags.stage import run_flags
 from boligarkiv.models import Flag
 
@@ -233,7 +234,7 @@ def test_no_network_ends_within_30_seconds_with_one_sentence(archive: Archive) -
 
     started = time.monotonic()
     out = subprocess.run(
-        [sys.executable, "-m", "boligarkiv.cli", "--data-dir", str(archive.settings.data_dir), "flags"],
+        [sys.executable, "-m", "boligarkiv.app.cli", "--data-dir", str(archive.settings.data_dir), "flags"],
         capture_output=True,
         text=True,
         timeout=60,

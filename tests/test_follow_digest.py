@@ -13,8 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
+from boligarkiv.app.digest import build_digests, default_since, index_search, send_digests
 from boligarkiv.db import Archive
-from boligarkiv.digest import build_digests, default_since, index_search, send_digests
 from boligarkiv.models import ChangeEvent, Follow
 from boligarkiv.web.app import create_app
 from tools.loopback import free_port

@@ -89,7 +89,7 @@ def test_feeds_stay_well_formed_with_control_characters() -> None:
     from datetime import UTC, datetime
     from xml.etree import ElementTree
 
-    from boligarkiv.web.feeds import Entry, atom
+    from boligarkiv.web.atom import Entry, atom
 
     title = "Boligplan\x01 2024\x0b–2028 \ufffe"
     xml = atom(

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from boligarkiv.app.testweb.server import TestWeb
+from boligarkiv.app.testweb.sites import HTML_PLAN_CHAPTERS, build_html_plan_sites
 from boligarkiv.db import open_archive
 from boligarkiv.extract.stage import run_extract
 from boligarkiv.formats import BUNDLE_MIME
 from boligarkiv.models import Document, Page
 from boligarkiv.settings import Settings
-from boligarkiv.testweb.server import TestWeb
-from boligarkiv.testweb.sites import HTML_PLAN_CHAPTERS, build_html_plan_sites
 
 from .test_crawler import crawl
 
@@ -88,7 +88,7 @@ def test_article_and_chapters_are_archived_as_plans(tmp_path: Path) -> None:
 def test_every_cms_family_yields_its_plan_and_not_its_decoy(tmp_path: Path) -> None:
     """Document URLs as the real CMS families shape them (ACOS /_f/, Optimizely globalassets/contentassets/
     siteassets, Oslo getfile.php with NFD letters, Sitevision /download/18.…, an Azure blob on its own host)."""
-    from boligarkiv.testweb.sites import build_cms_sites
+    from boligarkiv.app.testweb.sites import build_cms_sites
 
     kommuner = [
         ("3201", "Bærum"),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from boligarkiv.app.testweb.texts import NB_PLAN_SENTENCES, make_pdf
 from boligarkiv.changes import record_changes
 from boligarkiv.db import Archive, open_archive
 from boligarkiv.extract.stage import run_extract
@@ -27,7 +28,6 @@ from boligarkiv.models import ChangeEvent, Document, Score
 from boligarkiv.nlp.stage import run_analyse
 from boligarkiv.seeds import load_seeds, read_seeds
 from boligarkiv.settings import DEFAULT_SEEDS, Settings
-from boligarkiv.testweb.texts import NB_PLAN_SENTENCES, make_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 KOMMUNER = ["0301", "4601", "5001", "1103", "3403", "1841"]
@@ -105,7 +105,7 @@ def count(db: Path, sql: str) -> int:
 
 def cli(data_dir: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "boligarkiv.cli", "--data-dir", str(data_dir), *args],
+        [sys.executable, "-m", "boligarkiv.app.cli", "--data-dir", str(data_dir), *args],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -119,7 +119,7 @@ def test_signals_command_shows_why(tmp_path: Path) -> None:
     f = tmp_path / "t.txt"
     f.write_text("Husbanken kan gi lån til utleieboliger som eies av stiftelser.", encoding="utf-8")
     run = subprocess.run(
-        [sys.executable, "-m", "boligarkiv.cli", "signals", str(f), "--format", "json"],
+        [sys.executable, "-m", "boligarkiv.app.cli", "signals", str(f), "--format", "json"],
         cwd=ROOT,
         capture_output=True,
         text=True,

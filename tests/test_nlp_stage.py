@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from boligarkiv.cli import app
+from boligarkiv.app.cli import app
 from boligarkiv.db import Archive
 from boligarkiv.lemmas import Lemmatizer
 from boligarkiv.models import Document, Entity, Page, Score, SignalHit

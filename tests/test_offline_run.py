@@ -30,7 +30,7 @@ def test_run_without_network_stops_at_once_and_says_why(tmp_path: Path) -> None:
     data = tmp_path / "data"
     started = time.monotonic()
     out = subprocess.run(
-        [sys.executable, "-m", "boligarkiv.cli", "--data-dir", str(data), "run", "--seeds", str(seeds)],
+        [sys.executable, "-m", "boligarkiv.app.cli", "--data-dir", str(data), "run", "--seeds", str(seeds)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -77,7 +77,7 @@ def test_the_cli_runs_from_the_install(installed: tuple[Path, Path], tmp_path: P
     assert where.returncode == 0, where.stderr
     crawler_file, seeds = where.stdout.split()
     assert crawler_file.startswith(str(target)) and seeds.startswith(str(target)) and Path(seeds).is_file()
-    cli = [sys.executable, "-m", "boligarkiv.cli"]
+    cli = [sys.executable, "-m", "boligarkiv.app.cli"]
     help_run = subprocess.run(
         [*cli, "run", "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60
     )

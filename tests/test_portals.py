@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 from scrapy.http import HtmlResponse, TextResponse
 from sqlalchemy import select
 
+from boligarkiv.app.testweb.portals import CASES, HOUSING_CASES, TITLES, build_portal_sites
+from boligarkiv.app.testweb.server import TestWeb
 from boligarkiv.crawler.portals import BY_NAME, detect
 from boligarkiv.crawler.portals.base import Case, PortalError, Step
 from boligarkiv.db import open_archive
@@ -21,8 +23,6 @@ from boligarkiv.models import CaseDocument, Coverage, Document
 from boligarkiv.report.data import kommune_report
 from boligarkiv.report.render import kommune_html, kommune_markdown
 from boligarkiv.settings import Settings
-from boligarkiv.testweb.portals import CASES, HOUSING_CASES, TITLES, build_portal_sites
-from boligarkiv.testweb.server import TestWeb
 from boligarkiv.web.app import create_app
 
 from .conftest import shared_data

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from boligarkiv.index.es import MAPPINGS, SETTINGS, search_body, translate
+from boligarkiv.index.es import MAPPINGS, SETTINGS, excluded_documents_body, search_body, translate
 from boligarkiv.index.fts import FtsBackend
 from boligarkiv.index.query import Filter, Phrase, Prefix, QuerySyntaxError, Word, parse_query
 
@@ -60,7 +60,10 @@ def test_fts_match_expression_uses_text_and_both_lemmas() -> None:
     assert 'text : "boligene"' in expr and 'lemmas : "bolig"' in expr
     assert 'text : "kommunale utleieboliger"' in expr
     assert 'text : "start" *' in expr
-    assert expr.endswith('NOT (lemmas : "deleie")')  # its own lemma: the lemma column suffices
+    # «-deleie» is taken out per document after the match, so the page expression does not carry it; the
+    # exclusion's own expression searches its lemma (its own lemma: the lemma column suffices).
+    assert "deleie" not in expr
+    assert FtsBackend.term_match(q.excluded[0]) == '(lemmas : "deleie")'
 
 
 def test_es_mapping_has_norwegian_analysis_and_exact_and_lemma_fields() -> None:
@@ -93,6 +96,10 @@ def test_es_translation() -> None:
         "bool": {"filter": [{"range": {"year_start": {"lte": 2024}}}, {"range": {"year_end": {"gte": 2020}}}]}
     } in body["filter"]
     assert {"term": {"doc_type": "annet"}} in body["must_not"]
+    # «-deleie» drops whole documents: first the documents with the word on any page, then those ids.
+    excluded = json.dumps(excluded_documents_body(q)["query"], ensure_ascii=False)
+    assert "deleie" in excluded and "deleie" not in json.dumps(body["must_not"], ensure_ascii=False)
+    assert {"terms": {"sha256": ["a" * 64]}} in translate(q, ["a" * 64])["bool"]["must_not"]
     full = search_body(q, limit=10, offset=20, pages_per_doc=3)
     assert full["collapse"]["field"] == "sha256" and full["collapse"]["inner_hits"]["size"] == 3
     assert full["from"] == 20 and set(full["aggs"]) >= {"kommune", "fylke", "type", "språk", "signal", "documents"}

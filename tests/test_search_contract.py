@@ -158,6 +158,9 @@ def test_filters_and_exclusions(backend: Any) -> None:
     assert shas(search(backend, "år:2017")) == ["3"]
     assert set(shas(search(backend, "kommune*"))) >= {"1", "2", "3", "4"}
     assert "4" not in shas(search(backend, "kommune* -vintervedlikehold"))
+    # Exclusion is per document: Oslo's plan names Oslo on page 1 and deleie only on page 2.
+    assert "3" in shas(search(backend, "oslo")) and "3" not in shas(search(backend, "oslo -deleie"))
+    assert "3" not in shas(search(backend, "oslo IKKE deleie"))
     assert "1" not in shas(search(backend, "kommune* -kommune:Bergen"))
     assert set(shas(search(backend, "startlån OR utleigebustad"))) == {"1", "2"}
 
@@ -239,7 +242,7 @@ def test_cli_index_and_search(archive: Archive) -> None:
 
     from typer.testing import CliRunner
 
-    from boligarkiv.cli import app
+    from boligarkiv.app.cli import app
 
     build_archive(archive)
     runner = CliRunner()

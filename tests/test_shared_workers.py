@@ -13,12 +13,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from boligarkiv.app.testweb.texts import NB_PLAN_SENTENCES
 from boligarkiv.db import open_archive
 from boligarkiv.models import Document, Page, SignalHit, WorkClaim
 from boligarkiv.nlp.analysis import analyse_pages, analysis_version
 from boligarkiv.seeds import load_seeds, read_seeds
 from boligarkiv.settings import DEFAULT_SEEDS, Settings
-from boligarkiv.testweb.texts import NB_PLAN_SENTENCES
 
 from .conftest import fresh_database
 
@@ -60,7 +60,16 @@ def test_three_workers_one_killed_every_document_analysed_once(pg_server_url: st
         "BOLIGARKIV_DATABASE_URL": url,
         "BOLIGARKIV_WORK_LEASE_SECONDS": str(LEASE),
     }
-    cmd = [sys.executable, "-m", "boligarkiv.cli", "--data-dir", str(settings.data_dir), "analyse", "--workers", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "boligarkiv.app.cli",
+        "--data-dir",
+        str(settings.data_dir),
+        "analyse",
+        "--workers",
+        "1",
+    ]
     procs = [
         subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         for _ in range(3)

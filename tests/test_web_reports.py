@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from boligarkiv.cli import app as cli
+from boligarkiv.app.cli import app as cli
 from boligarkiv.db import Archive
 from boligarkiv.web.app import create_app
 

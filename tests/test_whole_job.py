@@ -15,18 +15,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from boligarkiv.app.scheduler import read_state, run_scheduler
+from boligarkiv.app.testweb.server import build_test_web
+from boligarkiv.app.testweb.texts import make_pdf
 from boligarkiv.db import open_archive
 from boligarkiv.lock import AlreadyRunning, RunLock, holder
 from boligarkiv.models import ChangeEvent, Document, Run
-from boligarkiv.scheduler import read_state, run_scheduler
 from boligarkiv.settings import Settings
-from boligarkiv.testweb.server import build_test_web
-from boligarkiv.testweb.texts import make_pdf
 
 from .ssbweb import SsbWeb
 from .test_flags import robek_page
 
-CLI = [sys.executable, "-m", "boligarkiv.cli"]
+CLI = [sys.executable, "-m", "boligarkiv.app.cli"]
 
 
 def cli(data: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -43,8 +43,8 @@ def cli(data: Path, *args: str, env: dict[str, str] | None = None, check: bool =
 
 
 def test_run_search_report_rerun_and_changes(tmp_path: Path) -> None:
-    from boligarkiv.testweb.server import TestWeb
-    from boligarkiv.testweb.sites import build_library
+    from boligarkiv.app.testweb.server import TestWeb
+    from boligarkiv.app.testweb.sites import build_library
 
     web = build_test_web(8).start()
     library, in_library = build_library([(s.kommune_nummer, s.kommune_navn, "Testfylke") for s in web.sites[:3]])
@@ -204,9 +204,27 @@ def test_schedule_command_rejects_a_bad_cron(tmp_path: Path) -> None:
 
 
 def test_the_job_runs_twice_in_one_process(tmp_path: Path) -> None:
-    """What the scheduler does: Scrapy's reactor cannot restart, so each crawl runs in its own child."""
+    """What the scheduler does: Scrapy's reactor cannot restart, so each crawl runs in its own child. The
+    run reports its progress per stage as it goes (what `boligarkiv run` draws with an ETA)."""
+    from boligarkiv.app.pipeline import RunProgress, run_all
+
+    class Recorder(RunProgress):
+        def __init__(self) -> None:
+            self.events: list[tuple[str, str, object]] = []
+
+        def start(self, stage: str, total: int | None) -> None:
+            self.events.append(("start", stage, total))
+
+        def advance(self, stage: str) -> None:
+            self.events.append(("advance", stage, None))
+
+        def note(self, stage: str, text: str) -> None:
+            self.events.append(("note", stage, text))
+
+        def finish(self, stage: str, text: str) -> None:
+            self.events.append(("finish", stage, text))
+
     from boligarkiv.crawler.runner import CrawlOptions
-    from boligarkiv.pipeline import run_all
     from boligarkiv.seeds import load_seeds, read_seeds
 
     web = build_test_web(2).start()
@@ -216,8 +234,18 @@ def test_the_job_runs_twice_in_one_process(tmp_path: Path) -> None:
         with archive.session() as s:
             load_seeds(s, seeds)
         opts = CrawlOptions(delay=0)
-        first = run_all(archive, seeds, crawl_options=opts, skip={"flags"})
+        seen = Recorder()
+        first = run_all(archive, seeds, crawl_options=opts, skip={"flags"}, progress=seen)
         second = run_all(archive, seeds, crawl_options=opts, skip={"flags"})
+        started = [(stage, total) for kind, stage, total in seen.events if kind == "start"]
+        assert [stage for stage, _ in started][:4] == ["crawl", "extract", "analyse", "index"]
+        for stage in ("extract", "analyse"):
+            total = next(t for s_, t in started if s_ == stage)
+            ticks = sum(1 for kind, s_, _ in seen.events if kind == "advance" and s_ == stage)
+            assert isinstance(total, int) and total > 0 and ticks == total == first["stages"][stage]["documents"]
+        crawl_notes = [text for kind, stage, text in seen.events if kind == "note" and stage == "crawl"]
+        assert crawl_notes and int(str(crawl_notes[-1]).split(" sider")[0]) > 0
+        assert [stage for kind, stage, _ in seen.events if kind == "finish"] == ["crawl", "extract", "analyse", "index"]
         assert first["stage_errors"] == {} and second["stage_errors"] == {}
         assert first["new_documents"] >= len(web.plans()) and second["new_documents"] == 0
         assert second["stages"]["crawl"]["not_modified"] > 0
@@ -227,8 +255,8 @@ def test_the_job_runs_twice_in_one_process(tmp_path: Path) -> None:
 
 
 def test_a_broken_stage_is_recorded_and_the_rest_runs(tmp_path: Path) -> None:
+    from boligarkiv.app.pipeline import run_all
     from boligarkiv.crawler.runner import CrawlOptions
-    from boligarkiv.pipeline import run_all
 
     archive = open_archive(
         Settings(

@@ -1,11 +1,12 @@
 """The house in floors, checked: `python -m tools.layers` exits 1 and names every import that breaks the rule.
 
-- core (ground floor): `boligarkiv` — models, database, blobs, settings, seeds, vocabulary, formats, kommune
-  names, lexicon, lemmas, language, workers, run lock, change events — imports nothing above it;
+- core (ground floor): folder `core/`, imported as `boligarkiv` — models, database, blobs, settings, seeds,
+  vocabulary, formats, kommune names, lexicon, lemmas, language, workers, run lock, change events — imports
+  nothing above it;
 - stages (side by side): `boligarkiv.crawler`, `.extract`, `.nlp`, `.flags`, `.index` (folders `crawler/` …
   at the repository root) — each imports only the core;
-- application (top floor): `boligarkiv.cli`, `.pipeline`, `.scheduler`, `.casefilter`, `.testweb`, `.report`,
-  `.web`, and the repository's `bench`, `tools` — may import anything below.
+- application (top floor): `boligarkiv.app` (folder `app/`: CLI, pipeline, scheduler, digest, test web …),
+  `boligarkiv.report`, `boligarkiv.web`, and the repository's `bench`, `tools` — may import anything below.
 """
 
 from __future__ import annotations
@@ -16,18 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("crawler", "extract", "nlp", "flags", "index")  # folders at the root, imported as boligarkiv.<stage>
-APPLICATION_IN_CORE = (
-    "boligarkiv.cli",
-    "boligarkiv.pipeline",
-    "boligarkiv.scheduler",
-    "boligarkiv.testweb",
-    "boligarkiv.casefilter",
-    "boligarkiv.digest",
-    "boligarkiv.follows",
-    "boligarkiv.report",
-    "boligarkiv.web",
-)
-APPLICATION_FOLDERS = ("report", "web")  # installed as boligarkiv.report, boligarkiv.web
+APPLICATION_FOLDERS = ("app", "report", "web")  # installed as boligarkiv.app, boligarkiv.report, boligarkiv.web
+CORE = "core"  # the folder installed as `boligarkiv` itself
 DEV = ("bench", "tools")  # not installed
 
 
@@ -37,7 +28,9 @@ def module_name(path: Path) -> str:
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts.pop()
-    if parts and parts[0] in (*STAGES, *APPLICATION_FOLDERS):
+    if parts and parts[0] == CORE:
+        parts[0] = "boligarkiv"
+    elif parts and parts[0] in (*STAGES, *APPLICATION_FOLDERS):
         parts.insert(0, "boligarkiv")
     return ".".join(parts)
 
@@ -47,11 +40,11 @@ def floor(module: str) -> str | None:
     top = parts[0]
     if top in DEV:
         return "application"
-    if top in (*STAGES, *APPLICATION_FOLDERS):
+    if top in (*STAGES, *APPLICATION_FOLDERS, CORE):
         return "unique-names"  # a bare stage name: the import must say boligarkiv.<stage>
     if top != "boligarkiv":
         return None  # third-party or standard library
-    if any(module == m or module.startswith(m + ".") for m in APPLICATION_IN_CORE):
+    if len(parts) > 1 and parts[1] in APPLICATION_FOLDERS:
         return "application"
     if len(parts) > 1 and parts[1] in STAGES:
         return parts[1]  # each stage is its own room
@@ -71,7 +64,7 @@ def imports(path: Path) -> list[tuple[int, str]]:
 
 def violations() -> list[str]:
     found = []
-    for folder in ("boligarkiv", *STAGES, *APPLICATION_FOLDERS, *DEV):
+    for folder in (CORE, *STAGES, *APPLICATION_FOLDERS, *DEV):
         for path in sorted((ROOT / folder).rglob("*.py")):
             if "migrations" in path.parts:
                 continue

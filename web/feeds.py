@@ -1,64 +1,208 @@
-"""Atom 1.0 feeds: new or changed plans (all, per kommune) and documents matching a saved search."""
+"""Atom feeds: new and changed plans (all, per kommune), political cases, searches, saved searches and follows."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from xml.sax.saxutils import escape as _escape
-from xml.sax.saxutils import quoteattr as _quoteattr
+from datetime import datetime
+from urllib.parse import urlencode
 
-# Characters XML 1.0 forbids (C0 controls except tab/newline/CR, lone surrogates, U+FFFE/FFFF): a PDF title
-# with «\x01» in it must not make the whole feed ill-formed.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import Response
 
+from boligarkiv.app import queries
+from boligarkiv.index.query import QuerySyntaxError, SearchUnavailable
+from boligarkiv.report.data import DOC_TYPE_LABELS
+from boligarkiv.vocabulary import CASE_ROLE_LABELS, PORTAL_LABELS
+from boligarkiv.web.atom import Entry, atom
+from boligarkiv.web.state import MAX_ID, State, WebState
 
-def xml_text(value: str) -> str:
-    return _NOT_XML.sub("", value)
+router = APIRouter(prefix="/feeds")
 
-
-def escape(value: str) -> str:
-    return _escape(xml_text(value))
-
-
-def quoteattr(value: str) -> str:
-    return _quoteattr(xml_text(value))
+FEED_KINDS = {"new_document": "Ny", "changed_document": "Endret", "plan_replaced": "Erstattet"}
 
 
-@dataclass
-class Entry:
-    id: str
-    title: str
-    link: str
-    updated: datetime
-    summary: str
+def atom_response(body: str) -> Response:
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
-def _ts(dt: datetime) -> str:
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).isoformat()
+def base_of(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
 
 
-def atom(feed_id: str, title: str, self_link: str, alternate: str, entries: list[Entry]) -> str:
-    updated = max((e.updated for e in entries), default=datetime.now(UTC))
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="nb">',
-        f"<id>{escape(feed_id)}</id>",
-        f"<title>{escape(title)}</title>",
-        f"<updated>{_ts(updated)}</updated>",
-        f'<link rel="self" href={quoteattr(self_link)}/>',
-        f'<link rel="alternate" href={quoteattr(alternate)}/>',
-        "<author><name>Boligarkiv</name></author>",
+def plan_entries(state: WebState, kommune: str | None, request: Request) -> list[Entry]:
+    base = base_of(request)
+    names = queries.kommune_names(state.archive)
+    return [
+        Entry(
+            id=f"urn:boligarkiv:event:{e.id}",
+            title=f"{FEED_KINDS.get(e.kind, 'Ny')} plan: {d.title or d.sha256[:12]}"
+            f" ({names.get(d.kommune_nummer or '', '')})",
+            link=f"{base}/dokument/{d.sha256}",
+            updated=e.created_at,
+            summary=f"{DOC_TYPE_LABELS.get(d.doc_type, d.doc_type)}"
+            + (f" {d.period_start}–{d.period_end}" if d.period_end else "")
+            + (f"; erstatter {e.previous_sha256[:12]}" if e.previous_sha256 else ""),
+        )
+        for e, d in queries.plan_events(state.archive, kommune)
     ]
-    for e in entries:
-        parts += [
-            "<entry>",
-            f"<id>{escape(e.id)}</id>",
-            f"<title>{escape(e.title)}</title>",
-            f"<link href={quoteattr(e.link)}/>",
-            f"<updated>{_ts(e.updated)}</updated>",
-            f"<summary>{escape(e.summary)}</summary>",
-            "</entry>",
-        ]
-    parts.append("</feed>")
-    return "\n".join(parts)
+
+
+def case_entries(state: WebState, kommune: str | None, request: Request) -> list[Entry]:
+    """Political case papers from meeting portals, newest first: a feed apart from the plans."""
+    base = base_of(request)
+    names = queries.kommune_names(state.archive)
+    return [
+        Entry(
+            id=f"urn:boligarkiv:sak:{c.id}",
+            title=f"Politisk sak: {c.case_title or c.document_title or ''} "
+            f"({names.get(c.kommune_nummer or '', '')}, {c.body or ''}"
+            + (f" {c.meeting_date:%d.%m.%Y}" if c.meeting_date else "")
+            + ")",
+            link=f"{base}/dokument/{c.document_sha256}",
+            updated=c.first_seen,
+            summary=f"{CASE_ROLE_LABELS.get(c.role or '', c.role or '')}"
+            + (f", sak {c.case_number}" if c.case_number else "")
+            + f" – {PORTAL_LABELS.get(c.portal, c.portal)}: {c.portal_url}",
+        )
+        for c in queries.case_documents(state.archive, kommune)
+    ]
+
+
+def search_entries(state: WebState, q: str, request: Request) -> list[Entry]:
+    try:
+        result = state.run_search(q, 50, 0)
+    except SearchUnavailable as exc:
+        raise HTTPException(503, str(exc)) from exc
+    except QuerySyntaxError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    base = base_of(request)
+    seen = queries.first_seen(state.archive, [h.sha256 for h in result.hits])
+    entries = [
+        Entry(
+            id=f"urn:boligarkiv:doc:{h.sha256}",
+            title=f"{h.title or h.sha256[:12]} ({h.kommune_navn})",
+            link=f"{base}/dokument/{h.sha256}",
+            updated=seen.get(h.sha256) or datetime.now(),
+            summary=" … ".join(p.snippet for p in h.pages[:1]),
+        )
+        for h in result.hits
+    ]
+    return sorted(entries, key=lambda e: e.updated, reverse=True)
+
+
+def signal_entries(state: WebState, signal: str, request: Request) -> list[Entry]:
+    base = base_of(request)
+    names = queries.kommune_names(state.archive)
+    return [
+        Entry(
+            id=f"urn:boligarkiv:event:{e.id}",
+            title=f"{'Kom til' if e.kind == 'signal_appeared' else 'Forsvant'}: {signal} i "
+            f"{names.get(e.kommune_nummer or '', '')}",
+            link=f"{base}/dokument/{e.document_sha256}",
+            updated=e.created_at,
+            summary=e.detail or "",
+        )
+        for e in queries.signal_events(state.archive, signal)
+    ]
+
+
+@router.get("/politiske-vedtak.atom", summary="Nye politiske saker om bolig fra møteportalene")
+def feed_cases(state: State, request: Request) -> Response:
+    return atom_response(
+        atom(
+            "urn:boligarkiv:politiske-vedtak",
+            "Boligarkiv: politiske saker om bolig",
+            str(request.url),
+            str(request.base_url),
+            case_entries(state, None, request),
+        )
+    )
+
+
+@router.get("/kommune/{nummer}/politiske-vedtak.atom", summary="Politiske saker om bolig i en kommune")
+def feed_kommune_cases(state: State, nummer: str, request: Request) -> Response:
+    r = state.kommune_or_404(nummer)
+    return atom_response(
+        atom(
+            f"urn:boligarkiv:kommune:{nummer}:politiske-vedtak",
+            f"Boligarkiv: politiske saker om bolig i {r['kommune']['navn']}",
+            str(request.url),
+            f"{request.base_url}kommune/{nummer}",
+            case_entries(state, nummer.zfill(4), request),
+        )
+    )
+
+
+@router.get("/planer.atom", summary="Nye og endrede planer")
+def feed_all(state: State, request: Request) -> Response:
+    return atom_response(
+        atom(
+            "urn:boligarkiv:planer",
+            "Boligarkiv: nye og endrede planer",
+            str(request.url),
+            str(request.base_url),
+            plan_entries(state, None, request),
+        )
+    )
+
+
+@router.get("/kommune/{nummer}.atom", summary="Nye og endrede planer i en kommune")
+def feed_kommune(state: State, nummer: str, request: Request) -> Response:
+    r = state.kommune_or_404(nummer)
+    return atom_response(
+        atom(
+            f"urn:boligarkiv:kommune:{nummer}",
+            f"Boligarkiv: planer i {r['kommune']['navn']}",
+            str(request.url),
+            f"{request.base_url}kommune/{nummer}",
+            plan_entries(state, nummer.zfill(4), request),
+        )
+    )
+
+
+@router.get("/sok.atom", summary="Dokumenter som treffer et søk")
+def feed_search(state: State, request: Request, q: str = Query(..., min_length=1)) -> Response:
+    return atom_response(
+        atom(
+            f"urn:boligarkiv:sok:{q}",
+            f"Boligarkiv: «{q}»",
+            str(request.url),
+            f"{request.base_url}?{urlencode({'q': q})}",
+            search_entries(state, q, request),
+        )
+    )
+
+
+@router.get("/lagret/{ident}.atom", summary="Dokumenter som treffer et lagret søk")
+def feed_saved(state: State, request: Request, ident: int = Path(ge=1, le=MAX_ID)) -> Response:
+    saved = queries.saved_search(state.archive, ident)
+    if saved is None:
+        raise HTTPException(404, "Ukjent lagret søk")
+    name, q = saved
+    return atom_response(
+        atom(
+            f"urn:boligarkiv:lagret:{ident}",
+            f"Boligarkiv: {name}",
+            str(request.url),
+            f"{request.base_url}?{urlencode({'q': q})}",
+            search_entries(state, q, request),
+        )
+    )
+
+
+@router.get("/folg/{ident}.atom", summary="Det en analytiker følger, som Atom-feed")
+def feed_follow(state: State, request: Request, ident: int = Path(ge=1, le=MAX_ID)) -> Response:
+    followed = queries.follow(state.archive, ident)
+    if followed is None:
+        raise HTTPException(404, "Ukjent følging")
+    kind, value = followed
+    if kind == "kommune":
+        entries = plan_entries(state, value, request) + case_entries(state, value, request)
+        title = f"Boligarkiv: {value}"
+    elif kind == "signal":
+        entries = signal_entries(state, value, request)
+        title = f"Boligarkiv: signalet {value}"
+    else:
+        entries = search_entries(state, value, request)
+        title = f"Boligarkiv: søket «{value}»"
+    entries.sort(key=lambda e: e.updated, reverse=True)
+    return atom_response(atom(f"urn:boligarkiv:folg:{ident}", title, str(request.url), str(request.base_url), entries))

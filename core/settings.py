@@ -15,18 +15,13 @@ from pydantic import Field, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 
 def _default_seeds() -> Path:
     """The seeds shipped with the package (`seeds/` is installed as `boligarkiv.seeddata`), found the same way
-    in a source checkout and in an installed wheel."""
+    in an editable install of the checkout and in an installed wheel."""
     from importlib.resources import files
 
-    try:
-        return Path(str(files("boligarkiv.seeddata") / "kommune_urls.csv"))
-    except ModuleNotFoundError:  # a checkout used without installing it
-        return REPO_ROOT / "seeds" / "kommune_urls.csv"
+    return Path(str(files("boligarkiv.seeddata") / "kommune_urls.csv"))
 
 
 DEFAULT_SEEDS = _default_seeds()

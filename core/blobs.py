@@ -12,9 +12,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
-
-CHUNK = 1 << 20
 
 
 class CorruptBlobError(RuntimeError):
@@ -69,33 +66,6 @@ class BlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
-
-    def put_stream(self, stream: BinaryIO) -> str:
-        """Store a stream without holding it in memory; return its sha256."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = self.root / "staging"
-        staging.mkdir(exist_ok=True)
-        hasher = hashlib.sha256()
-        fd, tmp = tempfile.mkstemp(dir=staging, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                while chunk := stream.read(CHUNK):
-                    hasher.update(chunk)
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
-            digest = hasher.hexdigest()
-            target = self.path(digest)
-            if target.is_file() and self.intact(digest):
-                Path(tmp).unlink()
-                return digest
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)
-            return digest
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def get(self, sha256: str, *, verify: bool = True) -> bytes:
         path = self.path(sha256)

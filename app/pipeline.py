@@ -19,9 +19,45 @@ from boligarkiv.changes import record_changes
 from boligarkiv.crawler.pipeline import finish_run, start_run
 from boligarkiv.db import Archive
 from boligarkiv.models import ChangeEvent, Document, Fetch, utcnow
+from boligarkiv.output import counts_text
 from boligarkiv.seeds import Seed
 
 STAGES = ("crawl", "extract", "analyse", "flags", "index")
+
+
+class RunProgress:
+    """What `run_all` reports while it works: a stage starts (with the number of items when known), an item
+    is done, a line of counts, a stage ends. The CLI draws it as one display with an ETA per stage; the
+    scheduler and the tests use this silent base."""
+
+    def start(self, stage: str, total: int | None) -> None:
+        return None
+
+    def advance(self, stage: str) -> None:
+        return None
+
+    def note(self, stage: str, text: str) -> None:
+        return None
+
+    def finish(self, stage: str, text: str) -> None:
+        return None
+
+
+class CrawlCounts:
+    """The crawl's running counts, from the spider's item callback (in the crawl's child process)."""
+
+    def __init__(self, progress: RunProgress) -> None:
+        self.progress = progress
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, what: str) -> None:
+        self.counts[what] += 1
+        c = self.counts
+        self.progress.note(
+            "crawl",
+            f"{c['page']} sider · {c['document']} nye/endrede dokumenter · {c['not_modified']} uendret · "
+            f"{c['error']} feil",
+        )
 
 
 def run_all(
@@ -32,15 +68,17 @@ def run_all(
     skip: set[str] | None = None,
     offline_flags: bool = False,
     robek_csv: Path | None = None,
-    progress: Callable[[str, str], None] | None = None,
+    progress: RunProgress | None = None,
 ) -> dict[str, Any]:
+    from boligarkiv.extract.stage import pending as extract_pending
     from boligarkiv.extract.stage import run_extract
     from boligarkiv.flags.stage import run_flags
     from boligarkiv.index.stage import run_index
+    from boligarkiv.nlp.stage import pending as analyse_pending
     from boligarkiv.nlp.stage import run_analyse
 
     skip = skip or set()
-    say = progress or (lambda _stage, _msg: None)
+    shown = progress or RunProgress()
     started = utcnow()
     run_id = start_run(
         archive, "run", f"boligarkiv-{__version__}", {"kommuner": [s.nummer for s in seeds], "skip": sorted(skip)}
@@ -48,22 +86,29 @@ def run_all(
     summary: dict[str, Any] = {"run_id": run_id, "stages": {}, "seconds": {}, "errors": Counter(), "stage_errors": {}}
     status = "ok"
 
+    def tick(stage: str) -> Callable[..., None]:
+        return lambda *_args: shown.advance(stage)
+
     def run_stage(stage: str) -> dict[str, Any]:
         if stage == "crawl":
-            return crawl_in_child(archive, seeds, crawl_options)
+            shown.start(stage, None)
+            return crawl_in_child(archive, seeds, crawl_options, on_item=CrawlCounts(shown))
         if stage == "extract":
-            return run_extract(archive, stale=True)
+            shown.start(stage, len(extract_pending(archive, True)))
+            return run_extract(archive, stale=True, on_done=tick(stage))
         if stage == "analyse":
-            return run_analyse(archive, stale=True)
+            shown.start(stage, len(analyse_pending(archive, True)))
+            return run_analyse(archive, stale=True, on_done=tick(stage))
         if stage == "flags":
+            shown.start(stage, None)
             return run_flags(archive, offline=offline_flags, robek_csv=robek_csv)
-        return run_index(archive)
+        shown.start(stage, None)
+        return run_index(archive, on_total=lambda n: shown.start(stage, n), on_done=tick(stage))
 
     try:
         for stage in STAGES:
             if stage in skip:
                 continue
-            say(stage, "starter")
             t0 = time.perf_counter()
             try:
                 result = run_stage(stage)
@@ -72,17 +117,17 @@ def run_all(
                 summary["errors"][f"{stage}:{type(exc).__name__}"] += 1
                 summary["stage_errors"][stage] = f"{type(exc).__name__}: {exc}"
                 summary["seconds"][stage] = round(time.perf_counter() - t0, 2)
-                say(stage, f"feilet: {exc}")
+                shown.finish(stage, f"feilet: {exc}")
                 continue
             if stage == "crawl" and not result["status"].startswith("ok"):
                 status = "partial"
             if stage == "flags":
                 for name, err in result["errors"].items():
                     summary["errors"][f"flags:{name}"] += 1
-                    say(stage, f"{name}: {err}")
+                    shown.note(stage, f"{name}: {err}")
             summary["stages"][stage] = result
             summary["seconds"][stage] = round(time.perf_counter() - t0, 2)
-            say(stage, "ferdig")
+            shown.finish(stage, counts_text(result))
         events = record_changes(archive)
     except BaseException as exc:
         finish_run(
@@ -127,8 +172,11 @@ def run_all(
     return _jsonable(summary)
 
 
-def crawl_in_child(archive: Archive, seeds: list[Seed], options: Any) -> dict[str, Any]:
-    """Run the crawl in a forked process and return its summary.
+def crawl_in_child(
+    archive: Archive, seeds: list[Seed], options: Any, on_item: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Run the crawl in a forked process and return its summary; `on_item` hears of each page, document or
+    error as the child meets them.
 
     Scrapy's Twisted reactor can be started once per process; the scheduler runs the job again and again in
     one process, so each crawl gets a fresh child. The child opens its own database connections.
@@ -143,7 +191,8 @@ def crawl_in_child(archive: Archive, seeds: list[Seed], options: Any) -> dict[st
     def target() -> None:
         archive.engine.dispose(close=False)  # never share the parent's pooled connections across fork
         try:
-            child.send(("ok", run_crawl(archive, seeds, options)))
+            report = (lambda what, _item: child.send(("item", what))) if on_item else None
+            child.send(("ok", run_crawl(archive, seeds, options, on_item=report)))
         except BaseException as exc:
             child.send(("error", f"{type(exc).__name__}: {exc}"))
         finally:
@@ -153,7 +202,12 @@ def crawl_in_child(archive: Archive, seeds: list[Seed], options: Any) -> dict[st
     proc.start()
     child.close()
     try:
-        status, payload = parent.recv()
+        while True:
+            status, payload = parent.recv()
+            if status != "item":
+                break
+            if on_item:
+                on_item(payload)
     except EOFError as exc:
         proc.join()
         raise RuntimeError(f"crawl process died (exit code {proc.exitcode})") from exc

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models: the archive's tables.
 
-The schema is created and changed only by Alembic migrations (boligarkiv/migrations); these classes are
+The schema is created and changed only by Alembic migrations (core/migrations); these classes are
 the typed view of it. Raw bytes never live here: `document.sha256` names a file in the blob store.
 """
 

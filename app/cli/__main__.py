@@ -1,0 +1,3 @@
+from boligarkiv.app.cli import app
+
+app()

@@ -1,0 +1,151 @@
+"""What the routers share, built once per app: settings, the archive, the caches and the page renderer.
+
+Routers receive it through the `State` dependency (`request.app.state.web`), so no route builds a backend,
+a template environment or a cache of its own, and two apps in one process never share state.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from boligarkiv.app import queries
+from boligarkiv.db import Archive
+from boligarkiv.index.query import parse_query
+from boligarkiv.index.stage import get_backend
+from boligarkiv.report import data as report_data
+from boligarkiv.report import render
+from boligarkiv.report.data import DOC_TYPE_LABELS
+from boligarkiv.settings import Settings
+
+T = TypeVar("T")
+FINGERPRINT_SECONDS = 2.0
+CACHE_ENTRIES = 2000
+LANGUAGE_LABELS = {"nb": "bokmål", "nn": "nynorsk"}
+FACET_FILTERS = {"kommune": "kommune", "fylke": "fylke", "type": "type", "språk": "språk", "signal": "signal"}
+
+
+def facet_filter(name: str, value: str) -> str:
+    if name == "kommune":
+        value = value.split(" ", 1)[0]
+    value = f'"{value}"' if " " in value else value
+    return f"{FACET_FILTERS.get(name, name)}:{value}"
+
+
+def facet_label(name: str, value: str) -> str:
+    """What an analyst reads for a facet value: the signal's name, the document type's, the language's."""
+    if name == "signal":
+        from boligarkiv.lexicon import load_lexicon
+
+        return {s.id: s.label for s in load_lexicon().signals}.get(value, value)
+    if name == "type":
+        return str(DOC_TYPE_LABELS.get(value, value))
+    if name == "språk":
+        return LANGUAGE_LABELS.get(value, value)
+    return value
+
+
+class WebState:
+    def __init__(self, settings: Settings, archive: Archive) -> None:
+        from boligarkiv.output import RUN_STATUS_LABELS, counts_text
+
+        self.settings = settings
+        self.archive = archive
+        # The web pages' helpers go into each render's context: the report module's template environment
+        # stays as the report module left it.
+        self.template_globals: dict[str, Any] = {
+            "facet_filter": facet_filter,
+            "facet_label": facet_label,
+            "doc_type_labels": DOC_TYPE_LABELS,
+            "run_status": RUN_STATUS_LABELS,
+            "counts_text": counts_text,
+        }
+        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._print: tuple[float, tuple[Any, ...] | None] = (0.0, None)
+        self._lock = threading.Lock()
+
+    def page(self, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        html = render.env.get_template(template).render(static=False, **self.template_globals, **ctx)
+        return HTMLResponse(html, status_code=status)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Read at most every 2 s: a page may show the archive as it was a moment ago, and the query (max over
+        several tables) is not paid on every request."""
+        now = time.monotonic()
+        at, value = self._print
+        if value is not None and now - at < FINGERPRINT_SECONDS:
+            return value
+        value = queries.archive_fingerprint(self.archive)
+        self._print = (now, value)
+        return value
+
+    def cached(self, name: str, compute: Callable[[], T]) -> T:
+        """Reports, the screening and searches change only when the archive does: cached per worker under the
+        archive's fingerprint (one cheap query per request instead of dozens)."""
+        key = (name, self.fingerprint())
+        hit = self._cache.get(key, self)
+        if hit is not self:
+            return hit  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            if len(self._cache) > CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
+
+    def run_search(self, q: str, limit: int, offset: int) -> Any:
+        # Syntax errors are raised before the cache; the same query on the same index gives the same result.
+        query = parse_query(q)
+        return self.cached(
+            f"sok:{limit}:{offset}:{q}", lambda: get_backend(self.archive).search(query, limit=limit, offset=offset)
+        )
+
+    def screening_rows(self) -> list[dict[str, Any]]:
+        return self.cached("screening", lambda: report_data.screening(self.archive))
+
+    def kommune_or_404(self, nummer: str) -> dict[str, Any]:
+        nr = nummer.zfill(4)
+        r = self.cached(f"kommune:{nr}", lambda: report_data.kommune_report(self.archive, nr))
+        if r is None:
+            raise HTTPException(
+                404, f"Kommune {nummer} finnes ikke i arkivet (kommunenummer har fire siffer, f.eks. 4601)."
+            )
+        return r
+
+    def require_token(self, authorization: str | None) -> None:
+        token = self.settings.write_token
+        if not token:
+            raise HTTPException(403, "Skriving er slått av (sett BOLIGARKIV_WRITE_TOKEN)")
+        given = (authorization or "").removeprefix("Bearer ").strip()
+        # Bytes, not str: compare_digest refuses non-ASCII strings with a TypeError (a 500, not a 401).
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "Feil eller manglende token")
+
+
+def get_state(request: Request) -> WebState:
+    state = request.app.state.web
+    assert isinstance(state, WebState)
+    return state
+
+
+State = Annotated[WebState, Depends(get_state)]
+
+
+def xlsx_response(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# Bounds for every integer a client sends: SQLite integers stop at 2^63, and larger ones gave a 500.
+MAX_OFFSET = 1_000_000
+MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1
