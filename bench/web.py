@@ -1,5 +1,10 @@
 """Web benchmark: p50/p95 of the search page and the kommune page under 20 concurrent clients.
 
+Each page is measured twice: on the first visit of every distinct URL (caches cold, as right after a run
+changed the archive) and then in steady state, when every URL has been served once (rendered kommune pages
+are shared by the workers through the data dir's cache, so once is enough). Issue 17's target (p95 < 100 ms)
+is on the steady state; the first-visit figures say what the first analyst after a run waits.
+
 Builds a fixture archive of all 357 kommuner (one generated plan each, 4 pages of Norwegian plan text,
 analysed and indexed by the real stages), starts `boligarkiv serve` on 127.0.0.1 and drives it with 20
 concurrent HTTP clients. The baseline in the same run is the smallest JSON endpoint of the same server
@@ -163,14 +168,18 @@ def main() -> None:
                 "kommune page /kommune/{nr}": [f"/kommune/{rng.choice(kommuner)}" for _ in range(args.requests)],
             }
             print(f"{args.concurrency} concurrent clients, {args.requests} requests per page, {args.workers} workers")
-            print(f"{'page':<34}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}")
+            print("first visit: every distinct URL once, as after a new run changed the archive (caches cold);")
+            print("steady: the measured requests, once each URL has been served (what analysts meet all week)")
+            print(f"{'page':<34}{'first p50':>10}{'first p95':>10}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}")
             for name, paths in cases.items():
-                asyncio.run(drive(base, paths[:40], args.concurrency))  # warm up
+                distinct = list(dict.fromkeys(paths))
+                first = asyncio.run(drive(base, distinct * max(1, 40 // len(distinct)), args.concurrency))
+                f = statistics.quantiles(first, n=100) if len(first) > 1 else [first[0]] * 99
                 t0 = time.perf_counter()
                 times = asyncio.run(drive(base, paths, args.concurrency))
                 wall = time.perf_counter() - t0
                 q = statistics.quantiles(times, n=100)
-                print(f"{name:<34}{q[49]:>9.1f}{q[94]:>9.1f}{len(times) / wall:>9.1f}")
+                print(f"{name:<34}{f[49]:>10.1f}{f[94]:>10.1f}{q[49]:>9.1f}{q[94]:>9.1f}{len(times) / wall:>9.1f}")
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -290,3 +290,38 @@ def test_search_labels_evidence_and_suggestions(site: Any) -> None:
     assert 'class="quote">Kommunale utleieboliger: «' in evidence  # the evidence sentence for the signal
     none = c.get("/", params={"q": "bolig vindmølle kommune:0301"}).text
     assert "Ingen treff" in none and "Prøv" in none and "bolig vindmølle" in none
+
+
+def test_rendered_kommune_pages_are_shared_between_workers_and_dropped_when_the_archive_changes(
+    site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boligarkiv.models import ChangeEvent
+    from boligarkiv.report import data as report_data
+    from boligarkiv.web import state as web_state
+
+    client, _, archive = site
+    monkeypatch.setattr(web_state, "FINGERPRINT_SECONDS", 0.0)  # see every archive change at once
+    first = client.get("/kommune/4601")
+    assert first.status_code == 200
+    cache = archive.settings.data_dir / "cache" / "web"
+    (version,) = [p.name for p in cache.iterdir()]
+    assert len(list((cache / version).glob("*.pickle"))) == 1
+
+    # A second worker (its own app, empty memory) serves the page from the shared cache, without asking the
+    # archive for the report again.
+    def no_report(*_args: Any) -> None:
+        raise AssertionError("the report was computed again")
+
+    monkeypatch.setattr(report_data, "kommune_report", no_report)
+    other = TestClient(create_app(archive.settings, archive))
+    assert other.get("/kommune/4601").text == first.text
+    monkeypatch.undo()
+    monkeypatch.setattr(web_state, "FINGERPRINT_SECONDS", 0.0)
+
+    # The archive changes: the page is computed anew, and the cache of the old state is removed.
+    with archive.session() as s:
+        s.add(ChangeEvent(kind="new_document", kommune_nummer="4601", detail="ny plan"))
+    assert other.get("/kommune/4601").status_code == 200
+    assert [p.name for p in cache.iterdir()] != [version] and len(list(cache.iterdir())) == 1
+    assert other.get("/kommune/9999").status_code == 404  # an unknown kommune is never cached
+    assert len(list(next(cache.iterdir()).glob("*.pickle"))) == 1

@@ -129,15 +129,16 @@ def kommune_md(state: State, nummer: str) -> PlainTextResponse:
 
 @router.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
 def kommune_page(state: State, nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
-    r = state.kommune_or_404(nummer)
-    nr = r["kommune"]["nummer"]
+    nr = nummer.zfill(4)
 
-    def render_page() -> HTMLResponse:
-        return state.page("kommune.html", r=r, fulgt=fulgt, tidslinje=report_data.timeline(state.archive, nr))
+    def render_page() -> bytes:
+        r = state.kommune_or_404(nummer)  # an unknown kommune raises here: nothing is cached for it
+        timeline = report_data.timeline(state.archive, r["kommune"]["nummer"])
+        return bytes(state.page("kommune.html", r=r, fulgt=fulgt, tidslinje=timeline).body)
 
-    # The rendered page, not only its data, is cached: the template is most of the work.
-    cached = state.cached(f"kommuneside:{nr}:{fulgt}", render_page)
-    return HTMLResponse(cached.body, status_code=cached.status_code)
+    # The rendered page, not only its data, is cached, and shared by the workers: the report's queries and
+    # the template are all of the work.
+    return HTMLResponse(state.cached(f"kommuneside:{nr}:{fulgt}", render_page, shared=True))
 
 
 @router.get("/docs", response_class=HTMLResponse, summary="API-dokumentasjon (uten internett)", include_in_schema=False)

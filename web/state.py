@@ -6,10 +6,15 @@ a template environment or a cache of its own, and two apps in one process never 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import os
+import pickle
+import shutil
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
@@ -85,19 +90,42 @@ class WebState:
         self._print = (now, value)
         return value
 
-    def cached(self, name: str, compute: Callable[[], T]) -> T:
+    def cached(self, name: str, compute: Callable[[], T], *, shared: bool = False) -> T:
         """Reports, the screening and searches change only when the archive does: cached per worker under the
-        archive's fingerprint (one cheap query per request instead of dozens)."""
-        key = (name, self.fingerprint())
+        archive's fingerprint (one cheap query per request instead of dozens). `shared` values (rendered
+        kommune pages) also go to a cache folder in the data dir, under the same fingerprint, so every worker
+        — and the next server start — reuses what one worker computed."""
+        fingerprint = self.fingerprint()
+        key = (name, fingerprint)
         hit = self._cache.get(key, self)
         if hit is not self:
             return hit  # type: ignore[no-any-return]
-        value = compute()
+        disk = self._disk_path(name, fingerprint) if shared else None
+        value = _read_pickle(disk) if disk is not None else _MISSING
+        if value is _MISSING:
+            value = compute()
+            if disk is not None:
+                _write_pickle(disk, value)
         with self._lock:
             if len(self._cache) > CACHE_ENTRIES:
                 self._cache.clear()
             self._cache[key] = value
-        return value
+        return value  # type: ignore[return-value]
+
+    def _disk_path(self, name: str, fingerprint: tuple[Any, ...]) -> Path | None:
+        version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16]
+        root = self.settings.data_dir / "cache" / "web"
+        folder = root / version
+        if not folder.is_dir():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                return None  # a read-only data dir: the memory cache still works
+            # A new archive state: what was cached for earlier states can never be asked for again.
+            for old in root.iterdir():
+                if old.name != version:
+                    shutil.rmtree(old, ignore_errors=True)
+        return folder / (hashlib.sha256(name.encode()).hexdigest()[:24] + ".pickle")
 
     def run_search(self, q: str, limit: int, offset: int) -> Any:
         # Syntax errors are raised before the cache; the same query on the same index gives the same result.
@@ -126,6 +154,28 @@ class WebState:
         # Bytes, not str: compare_digest refuses non-ASCII strings with a TypeError (a 500, not a 401).
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise HTTPException(401, "Feil eller manglende token")
+
+
+_MISSING: Any = object()
+
+
+def _read_pickle(path: Path) -> Any:
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return _MISSING  # not there yet, or removed by a worker that saw the archive change
+
+
+def _write_pickle(path: Path, value: Any) -> None:
+    # Written to a temporary name and renamed: another worker reads the whole value or nothing.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    try:
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only or full data dir: the memory cache still works
 
 
 def get_state(request: Request) -> WebState:

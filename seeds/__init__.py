@@ -1,0 +1,1 @@
+"""The kommune seeds, shipped inside the package as `boligarkiv.seeddata` (see README.md here)."""
