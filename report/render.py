@@ -339,4 +339,74 @@ def screening_xlsx(rows: list[dict[str, Any]], base_url: str = "") -> bytes:
     return buf.getvalue()
 
 
+SEARCH_COLUMNS = [
+    "nr",
+    "kommunenummer",
+    "kommune",
+    "fylke",
+    "tittel",
+    "dokumenttype",
+    "periode",
+    "signaler",
+    "rangering",
+    "side",
+    "utdrag",
+    "lenke",
+    "kilde",
+]
+
+
+def search_rows(result: Any, base_url: str = "", offset: int = 0) -> list[dict[str, Any]]:
+    """One row per document hit: what the search page shows, with a link back to the page in the archive."""
+    labels = {s.id: s.label for s in load_lexicon().signals}
+    rows = []
+    for n, h in enumerate(result.hits, start=offset + 1):
+        first = h.pages[0] if h.pages else None
+        period = f"{h.year_start}–{h.year_end}" if h.year_start and h.year_end and h.year_end != h.year_start else ""
+        rows.append(
+            {
+                "nr": n,
+                "kommunenummer": h.kommune_nummer,
+                "kommune": h.kommune_navn,
+                "fylke": h.fylke,
+                "tittel": h.title,
+                "dokumenttype": DOC_TYPE_LABELS.get(h.doc_type or "", h.doc_type),
+                "periode": period or (str(h.year_start) if h.year_start else ""),
+                "signaler": ", ".join(labels.get(x, x) for x in h.signals),
+                "rangering": float(h.score),
+                "side": first.page if first else None,
+                "utdrag": first.snippet if first else "",
+                "lenke": (
+                    f"{base_url.rstrip('/')}/dokument/{h.sha256}" + (f"#side-{first.page}" if first else "")
+                    if base_url
+                    else h.sha256
+                ),
+                "kilde": h.url,
+            }
+        )
+    return rows
+
+
+def search_csv(rows: list[dict[str, Any]], dialect: CsvDialect | None = None) -> str:
+    return csv_text(rows, SEARCH_COLUMNS, dialect)
+
+
+def search_xlsx(rows: list[dict[str, Any]], query: str) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Treff"
+    ws.append(SEARCH_COLUMNS)
+    for r in rows:
+        ws.append([r.get(c) for c in SEARCH_COLUMNS])
+    style_sheet(ws, freeze="C2", widths={"utdrag": 80, "tittel": 50})
+    about = wb.create_sheet("Søk")
+    for line in (["Søk", query], ["Treff", len(rows)], ["Laget", date.today().isoformat()]):
+        about.append(line)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 __all__ = ["DOC_TYPE_LABELS", "env"]

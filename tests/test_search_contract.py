@@ -259,6 +259,9 @@ def test_cli_index_and_search(archive: Archive) -> None:
     assert table.exit_code == 0 and "Bergen" in table.output and "s. 3" in table.output
     bad = runner.invoke(app, ["--data-dir", d, "search", "år:tjue"])
     assert bad.exit_code == 2 and "Ugyldig år" in bad.output
+    csv_out = runner.invoke(app, ["--data-dir", d, "search", "startlån", "--format", "csv"])
+    assert csv_out.exit_code == 0 and csv_out.stdout.startswith("\ufeffnr;kommunenummer;kommune;")
+    assert "4601;Bergen" in csv_out.stdout
 
 
 def test_index_from_an_older_layout_is_rebuilt(archive: Archive) -> None:

@@ -325,3 +325,30 @@ def test_rendered_kommune_pages_are_shared_between_workers_and_dropped_when_the_
     assert [p.name for p in cache.iterdir()] != [version] and len(list(cache.iterdir())) == 1
     assert other.get("/kommune/9999").status_code == 404  # an unknown kommune is never cached
     assert len(list(next(cache.iterdir()).glob("*.pickle"))) == 1
+
+
+def test_search_results_export_to_excel_and_csv(site: Any) -> None:
+    import csv as csvmod
+
+    c, _, _ = site
+    page = c.get("/?q=leie+til+eie").text
+    assert 'href="/sok.xlsx?q=leie%20til%20eie"' in page and 'href="/sok.csv?q=leie%20til%20eie"' in page
+    raw = c.get("/sok.csv?q=leie til eie").content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csvmod.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[0][:5] == ["nr", "kommunenummer", "kommune", "fylke", "tittel"]
+    bergen = next(r for r in rows[1:] if r[1] == "4601")
+    head = rows[0]
+    assert "Leie-til-eie" in bergen[head.index("signaler")]  # labels, not ids
+    assert bergen[head.index("dokumenttype")] == "Boligsosial handlingsplan"
+    assert "," in bergen[head.index("rangering")] or bergen[head.index("rangering")].isdigit()  # decimal comma
+    assert bergen[head.index("lenke")].startswith("http://testserver/dokument/")
+    wb = load_workbook(io.BytesIO(c.get("/sok.xlsx?q=leie til eie").content))
+    sheet = wb["Treff"]
+    assert [cell.value for cell in sheet[1]][:3] == ["nr", "kommunenummer", "kommune"]
+    assert sheet.freeze_panes == "C2" and sheet["A1"].font.bold
+    link = sheet.cell(row=2, column=head.index("lenke") + 1)
+    assert link.hyperlink is not None and "/dokument/" in link.value
+    assert wb["Søk"]["B1"].value == "leie til eie"
+    bad = c.get("/sok.csv?q=år:tjue")
+    assert bad.status_code == 400 and "Ugyldig år" in bad.json()["detail"]

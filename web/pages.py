@@ -20,6 +20,7 @@ from boligarkiv.web.state import MAX_ID, MAX_OFFSET, MAX_PAGE, State, WebState, 
 router = APIRouter()
 
 PAGE_SIZE = 10
+EXPORT_LIMIT = 1000
 PAGES_PER_VIEW = 50
 SCREENING_PAGE = 100
 
@@ -115,6 +116,37 @@ def search_page(
         bevis=signal_evidence(state, q, [h.sha256 for h in result.hits]),
         forslag=suggestions(q) if not result.hits else [],
     )
+
+
+def export_rows(state: WebState, request: Request, q: str) -> list[dict[str, Any]]:
+    try:
+        result = state.run_search(q, EXPORT_LIMIT, 0)
+    except SearchUnavailable as exc:
+        raise HTTPException(503, str(exc)) from exc
+    except QuerySyntaxError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return render.search_rows(result, str(request.base_url))
+
+
+@router.get("/sok.csv", response_class=PlainTextResponse, summary="Søketreff som CSV (inntil 1000 dokumenter)")
+def search_csv(
+    state: State,
+    request: Request,
+    q: str = Query(..., min_length=1),
+    dialekt: str = Query("excel", pattern="^(excel|maskin)$", description="excel (;, desimalkomma, BOM) eller maskin"),
+) -> PlainTextResponse:
+    from boligarkiv.output import CsvDialect
+
+    return PlainTextResponse(
+        render.search_csv(export_rows(state, request, q), CsvDialect(dialekt)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="boligarkiv-sok.csv"'},
+    )
+
+
+@router.get("/sok.xlsx", summary="Søketreff som regneark (inntil 1000 dokumenter)")
+def search_xlsx(state: State, request: Request, q: str = Query(..., min_length=1)) -> Response:
+    return xlsx_response(render.search_xlsx(export_rows(state, request, q), q), "boligarkiv-sok.xlsx")
 
 
 @router.get("/kommune/{nummer}.xlsx", summary="Kommunerapport som regneark")

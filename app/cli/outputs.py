@@ -56,6 +56,11 @@ def search(
     if fmt is Format.json:
         emit(result.to_json(), fmt)
         return
+    if fmt is Format.csv:
+        from boligarkiv.report.render import SEARCH_COLUMNS, search_rows
+
+        emit(search_rows(result, get_ctx(ctx).settings.web_base_url or "", offset), fmt, columns=SEARCH_COLUMNS)
+        return
     from rich.markup import escape
 
     from boligarkiv.output import console
