@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,6 @@ from boligarkiv.db import Archive
 from boligarkiv.models import ChangeEvent, Document, Fetch, utcnow
 from boligarkiv.output import counts_text
 from boligarkiv.seeds import Seed
-
-STAGES = ("crawl", "extract", "analyse", "flags", "index")
 
 
 class RunProgress:
@@ -60,6 +59,65 @@ class CrawlCounts:
         )
 
 
+@dataclass
+class JobContext:
+    """What a stage of the whole job gets: the archive, the kommuner, the job's options and its progress."""
+
+    archive: Archive
+    seeds: list[Seed]
+    crawl_options: Any
+    offline_flags: bool
+    robek_csv: Path | None
+    progress: RunProgress
+
+    def tick(self, stage: str) -> Callable[..., None]:
+        return lambda *_args: self.progress.advance(stage)
+
+
+def _crawl(job: JobContext) -> dict[str, Any]:
+    job.progress.start("crawl", None)
+    return crawl_in_child(job.archive, job.seeds, job.crawl_options, on_item=CrawlCounts(job.progress))
+
+
+def _extract(job: JobContext) -> dict[str, Any]:
+    from boligarkiv.extract.stage import pending, run_extract
+
+    job.progress.start("extract", len(pending(job.archive, True)))
+    return run_extract(job.archive, stale=True, on_done=job.tick("extract"))
+
+
+def _analyse(job: JobContext) -> dict[str, Any]:
+    from boligarkiv.nlp.stage import pending, run_analyse
+
+    job.progress.start("analyse", len(pending(job.archive, True)))
+    return run_analyse(job.archive, stale=True, on_done=job.tick("analyse"))
+
+
+def _flags(job: JobContext) -> dict[str, Any]:
+    from boligarkiv.flags.stage import run_flags
+
+    job.progress.start("flags", None)
+    return run_flags(job.archive, offline=job.offline_flags, robek_csv=job.robek_csv)
+
+
+def _index(job: JobContext) -> dict[str, Any]:
+    from boligarkiv.index.stage import run_index
+
+    job.progress.start("index", None)
+    return run_index(job.archive, on_total=lambda n: job.progress.start("index", n), on_done=job.tick("index"))
+
+
+# The whole job as a table: stage name → what runs it, in order. Each stage reads and writes the archive only.
+STAGE_TABLE: dict[str, Callable[[JobContext], dict[str, Any]]] = {
+    "crawl": _crawl,
+    "extract": _extract,
+    "analyse": _analyse,
+    "flags": _flags,
+    "index": _index,
+}
+STAGES = tuple(STAGE_TABLE)
+
+
 def run_all(
     archive: Archive,
     seeds: list[Seed],
@@ -70,15 +128,9 @@ def run_all(
     robek_csv: Path | None = None,
     progress: RunProgress | None = None,
 ) -> dict[str, Any]:
-    from boligarkiv.extract.stage import pending as extract_pending
-    from boligarkiv.extract.stage import run_extract
-    from boligarkiv.flags.stage import run_flags
-    from boligarkiv.index.stage import run_index
-    from boligarkiv.nlp.stage import pending as analyse_pending
-    from boligarkiv.nlp.stage import run_analyse
-
     skip = skip or set()
     shown = progress or RunProgress()
+    job = JobContext(archive, seeds, crawl_options, offline_flags, robek_csv, shown)
     started = utcnow()
     run_id = start_run(
         archive, "run", f"boligarkiv-{__version__}", {"kommuner": [s.nummer for s in seeds], "skip": sorted(skip)}
@@ -86,32 +138,13 @@ def run_all(
     summary: dict[str, Any] = {"run_id": run_id, "stages": {}, "seconds": {}, "errors": Counter(), "stage_errors": {}}
     status = "ok"
 
-    def tick(stage: str) -> Callable[..., None]:
-        return lambda *_args: shown.advance(stage)
-
-    def run_stage(stage: str) -> dict[str, Any]:
-        if stage == "crawl":
-            shown.start(stage, None)
-            return crawl_in_child(archive, seeds, crawl_options, on_item=CrawlCounts(shown))
-        if stage == "extract":
-            shown.start(stage, len(extract_pending(archive, True)))
-            return run_extract(archive, stale=True, on_done=tick(stage))
-        if stage == "analyse":
-            shown.start(stage, len(analyse_pending(archive, True)))
-            return run_analyse(archive, stale=True, on_done=tick(stage))
-        if stage == "flags":
-            shown.start(stage, None)
-            return run_flags(archive, offline=offline_flags, robek_csv=robek_csv)
-        shown.start(stage, None)
-        return run_index(archive, on_total=lambda n: shown.start(stage, n), on_done=tick(stage))
-
     try:
         for stage in STAGES:
             if stage in skip:
                 continue
             t0 = time.perf_counter()
             try:
-                result = run_stage(stage)
+                result = STAGE_TABLE[stage](job)
             except Exception as exc:  # one broken stage is recorded; the later stages still run
                 status = "partial"
                 summary["errors"][f"{stage}:{type(exc).__name__}"] += 1
