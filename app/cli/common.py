@@ -137,7 +137,7 @@ def main(
         ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML-fil med innstillinger ([boligarkiv]-tabell).")
+        Path | None, typer.Option("--config", help="TOML-fil med innstillinger (\\[boligarkiv]-tabell).")
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Vis versjon og avslutt.")
