@@ -56,14 +56,23 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+# The build backend's warnings would bury the one line that matters; they go to a log, shown on failure.
+pip_install() {
+  local log=.venv/setup-pip.log
+  if ! .venv/bin/python -m pip install --quiet "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: pip install $* feilet (se over)" >&2
+    exit 1
+  fi
+}
 if [ "$FOR_TESTS" = 1 ]; then
   # The tests run against the package as a user gets it from `pip install .` (a local path is always rebuilt
   # and reinstalled), not against the source tree: nothing in the checkout is named `boligarkiv`, so nothing
   # there can shadow the install. For working on the code, `.venv/bin/pip install -e .` (what plain
   # ./setup.sh does) maps the same folders in place.
-  .venv/bin/python -m pip install --quiet ".[dev,es]"
+  pip_install ".[dev,es]"
 else
-  .venv/bin/python -m pip install --quiet -e ".[dev,es]"
+  pip_install -e ".[dev,es]"
 fi
 if [ "$FOR_TESTS" = 1 ]; then
   if command -v mvn >/dev/null 2>&1; then
