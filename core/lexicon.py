@@ -30,6 +30,15 @@ class Signal:
     weight: float
     patterns: tuple[tuple[str, ...], ...]
     not_after: frozenset[str] = frozenset()
+    # Word parts that carry the concept itself (from the label guide: «behov», «mangel», «venteliste» for
+    # boligbehov). Training decides per signal whether a model hit needs one in its sentence.
+    model_cues: tuple[str, ...] = ()
+
+    @property
+    def cue_pattern(self) -> re.Pattern[str] | None:
+        if not self.model_cues:
+            return None
+        return re.compile("|".join(re.escape(c) for c in self.model_cues))
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
                 float(entry.get("weight", 1.0)),
                 patterns,
                 frozenset(str(x).lower() for x in entry.get("not_after", [])),
+                tuple(str(x).lower() for x in entry.get("model_cues", [])),
             )
         )
     return Lexicon(version, tuple(signals), dict(data.get("commitment_weights", {})))

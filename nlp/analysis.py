@@ -7,6 +7,7 @@ a short text is not inflated). Every point traces back to a hit and its quote.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -271,6 +272,10 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
             col = cols.get(signal_id)
             prob = sigmoid(float(logits[col])) if logits is not None and col is not None and mode != "lexicon" else None
             model_fires = prob is not None and model is not None and bool(logits[col] >= model.logit_thresholds[col])
+            if model_fires and model is not None and model.gated.get(signal_id):
+                # A gated signal's model hit needs the concept's own word in the sentence (training chose this).
+                cue = cue_patterns().get(signal_id)
+                model_fires = cue is None or cue.search(page_text[sent.start_char : sent.end_char].lower()) is not None
             if mode == "lexicon":
                 fires = lexhit is not None
             elif mode == "model":
@@ -310,6 +315,11 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
                 )
             )
     return hits
+
+
+@cache
+def cue_patterns() -> dict[str, re.Pattern[str]]:
+    return {s.id: rx for s in load_lexicon().signals if (rx := s.cue_pattern) is not None}
 
 
 def sentence_spans(doc: Doc) -> list[Span]:

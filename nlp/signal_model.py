@@ -31,6 +31,8 @@ class SignalModel:
     modes: dict[str, str]
     thresholds: dict[str, float]
     meta: dict
+    # Signals whose model hits need one of the signal's cue words in the sentence (core/lexicon.py).
+    gated: dict[str, bool] = field(default_factory=dict)
     # Feature ids per (form, lemma), filled by the analysis as it meets words.
     word_ids: dict[tuple[int, int], tuple] = field(default_factory=dict, repr=False)
     bigram_ids: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # -1: not a feature
@@ -80,7 +82,7 @@ class SignalModel:
     def save(self, path: Path) -> None:
         names = sorted(self.vocab, key=self.vocab.__getitem__)
         meta = dict(self.meta)
-        meta.update(signals=list(self.signals), modes=self.modes, thresholds=self.thresholds)
+        meta.update(signals=list(self.signals), modes=self.modes, thresholds=self.thresholds, gated=self.gated)
         body = json.dumps(meta, ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(body.encode() + self.weights.tobytes() + "\n".join(names).encode()).hexdigest()
         meta["version"] = "sig-" + digest[:12]
@@ -110,6 +112,7 @@ class SignalModel:
             modes=dict(meta["modes"]),
             thresholds={k: float(v) for k, v in meta["thresholds"].items()},
             meta=meta,
+            gated={k: bool(v) for k, v in meta.get("gated", {}).items()},
         )
 
 

@@ -39,6 +39,7 @@ class ParsedSentence:
     features: list[str]
     lexicon: frozenset[str]  # signals with a non-negated lexicon hit in this sentence
     targets: dict[str, int]  # 1 positive, 0 negative, -1 left out
+    cued: frozenset[str] = frozenset()  # signals whose model cue (a word part from the guide) is in the sentence
 
 
 def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
@@ -47,6 +48,7 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
     from boligarkiv.nlp.rules import negated_in_rows
 
     signals = [s.id for s in load_lexicon().signals]
+    cues = {s.id: s.cue_pattern for s in load_lexicon().signals if s.cue_pattern is not None}
     out: list[ParsedSentence] = []
     for pi, p in enumerate(passages):
         lang = p.lang if p.lang in ("nb", "nn") else "nb"
@@ -68,7 +70,10 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
                     targets[s] = -1
                 else:
                     targets[s] = 0
-            out.append(ParsedSentence(pi, [f for f, _ in sentence_features(sent, mentioned)], affirmed, targets))
+            low = sent.text.lower()
+            cued = frozenset(sig for sig, rx in cues.items() if rx.search(low))
+            feats = [f for f, _ in sentence_features(sent, mentioned)]
+            out.append(ParsedSentence(pi, feats, affirmed, targets, cued))
     return out
 
 
@@ -108,8 +113,9 @@ def _probabilities(model: SignalModel, sents: list[ParsedSentence]) -> np.ndarra
 
 def _choose_rules(
     passages: list[Passage], sents: list[ParsedSentence], signals: list[str]
-) -> tuple[dict[str, str], dict[str, float], dict[str, dict]]:
-    """Out-of-fold probabilities inside the training passages → the best rule and threshold per signal."""
+) -> tuple[dict[str, str], dict[str, float], dict[str, bool], dict[str, dict]]:
+    """Out-of-fold probabilities inside the training passages → the best rule, threshold and cue gate per
+    signal. A gated signal's model hit counts only in a sentence holding one of its cues."""
     idx = sorted({s.passage for s in sents})
     sub = [passages[i] for i in idx]
     inner = dict(zip(idx, group_folds(sub, k=INNER_FOLDS, seed=7), strict=True))
@@ -121,41 +127,53 @@ def _choose_rules(
         m = SignalModel(tuple(signals), vocab, w, b, {}, {}, {})
         if test:
             probs[test] = _probabilities(m, [sents[i] for i in test])
-    modes, thresholds, report = {}, {}, {}
+    has_cues = {s.id for s in load_lexicon().signals if s.model_cues}
+    modes, thresholds, gated, report = {}, {}, {}, {}
     for j, sig in enumerate(signals):
-        best_p: dict[int, float] = {}
+        best_p: dict[bool, dict[int, float]] = {False: {}, True: {}}
         lex_p: set[int] = set()
         for i, s in enumerate(sents):
-            best_p[s.passage] = max(best_p.get(s.passage, 0.0), probs[i, j])
+            best_p[False][s.passage] = max(best_p[False].get(s.passage, 0.0), probs[i, j])
+            if sig in s.cued:
+                best_p[True][s.passage] = max(best_p[True].get(s.passage, 0.0), probs[i, j])
             if sig in s.lexicon:
                 lex_p.add(s.passage)
         gold = {i for i in idx if passages[i].present(sig)}
         candidates = []
         for mode in MODES:
-            for thr in THRESHOLDS if mode != "lexicon" else (1.0,):
-                pred = set()
-                if mode in ("model", "union"):
-                    pred |= {i for i in idx if best_p.get(i, 0.0) >= thr}
-                if mode in ("lexicon", "union"):
-                    pred |= lex_p
-                tp = len(pred & gold)
-                prec = tp / len(pred) if pred else 0.0
-                rec = tp / len(gold) if gold else 0.0
-                f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-                # Ties go to the lexicon (explainable by a pattern), then to the higher threshold.
-                candidates.append((round(f1, 4), mode == "lexicon", thr, prec, rec, mode))
-        f1, _, thr, prec, rec, mode = max(candidates)
-        modes[sig], thresholds[sig] = mode, float(thr)
-        report[sig] = {"mode": mode, "threshold": float(thr), "inner_f1": f1, "inner_p": prec, "inner_r": rec}
-    return modes, thresholds, report
+            for gate in (False, True) if mode != "lexicon" and sig in has_cues else (False,):
+                for thr in THRESHOLDS if mode != "lexicon" else (1.0,):
+                    pred = set()
+                    if mode in ("model", "union"):
+                        pred |= {i for i in idx if best_p[gate].get(i, 0.0) >= thr}
+                    if mode in ("lexicon", "union"):
+                        pred |= lex_p
+                    tp = len(pred & gold)
+                    prec = tp / len(pred) if pred else 0.0
+                    rec = tp / len(gold) if gold else 0.0
+                    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+                    # Ties go to the lexicon (explainable by a pattern), then to no gate, then to the higher
+                    # threshold.
+                    candidates.append((round(f1, 4), mode == "lexicon", not gate, thr, prec, rec, mode))
+        f1, _, no_gate, thr, prec, rec, mode = max(candidates)
+        modes[sig], thresholds[sig], gated[sig] = mode, float(thr), not no_gate
+        report[sig] = {
+            "mode": mode,
+            "threshold": float(thr),
+            "cue_gate": not no_gate,
+            "inner_f1": f1,
+            "inner_p": prec,
+            "inner_r": rec,
+        }
+    return modes, thresholds, gated, report
 
 
 def train_parsed(passages: list[Passage], sents: list[ParsedSentence]) -> SignalModel:
     signals = [s.id for s in load_lexicon().signals]
-    modes, thresholds, report = _choose_rules(passages, sents, signals)
+    modes, thresholds, gated, report = _choose_rules(passages, sents, signals)
     vocab, w, b = _fit_weights(sents, signals)
     meta = {"inner_cv": report, "sentences": len(sents), "passages": len({s.passage for s in sents})}
-    return SignalModel(tuple(signals), vocab, w, b, modes, thresholds, meta)
+    return SignalModel(tuple(signals), vocab, w, b, modes, thresholds, meta, gated=gated)
 
 
 def corpus_digest(directory: Path) -> str:
@@ -197,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Lagret {kind_out} (dokumenttype og boligplan fra tittel og første side).")
     for sig in model.signals:
         r = model.meta["inner_cv"][sig]
-        print(f"  {sig:<26} {r['mode']:<8} terskel {r['threshold']:.2f}  indre F1 {r['inner_f1']:.2f}")
+        gate = " med stikkord" if r.get("cue_gate") else ""
+        print(f"  {sig:<26} {r['mode']:<8} terskel {r['threshold']:.2f}{gate}  indre F1 {r['inner_f1']:.2f}")
     return 0
 
 

@@ -137,3 +137,29 @@ def test_abolished_after_the_concept_is_a_negation() -> None:
     assert [h.negated for h in hits if h.signal == "prisregulert"] == [True]
     named = analyse_pages(["Avvikling av prisregulering på borettslagsboliger."], "nb").hits
     assert [h.negated for h in named if h.signal == "prisregulert"] == [False]
+
+
+def test_a_gated_signal_fires_only_with_its_cue_in_the_sentence() -> None:
+    """Training may gate a signal (its inner cross-validation chose it): a model hit then needs one of the
+    signal's cue words from the label guide in the sentence («behov», «mangel» … for boligbehov)."""
+    import numpy as np
+
+    from boligarkiv.nlp.signal_model import SignalModel
+
+    def model(gated: bool) -> SignalModel:
+        return SignalModel(
+            ("boligbehov",),
+            {"l:bygge": 0},
+            np.array([[10.0]], dtype=np.float32),
+            np.array([-5.0], dtype=np.float32),
+            {"boligbehov": "model"},
+            {"boligbehov": 0.5},
+            {},
+            gated={"boligbehov": gated},
+        )
+
+    text = ["Kommunen skal bygge en ny skole.", "Det er behov for å bygge flere boliger."]
+    open_hits = [h.sentence for h in analyse_pages(text, "nb", model(False)).hits if h.signal == "boligbehov"]
+    gated_hits = [h.sentence for h in analyse_pages(text, "nb", model(True)).hits if h.signal == "boligbehov"]
+    assert len(open_hits) == 2
+    assert gated_hits == ["Det er behov for å bygge flere boliger."]
