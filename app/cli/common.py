@@ -28,6 +28,24 @@ EXIT_SCHEMA = 4
 EXIT_PARTIAL = 5
 EXIT_OFFLINE = 6  # none of the kommuner's sites answered: nothing was crawled
 
+def _norwegian_panels() -> None:
+    """Typer's help and error panels in Norwegian: their titles are module constants read when a panel is
+    drawn. (Click's own few strings — «Usage:», the --help line — stay as Click writes them.)"""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenter"
+    rich_utils.OPTIONS_PANEL_TITLE = "Valg"
+    rich_utils.COMMANDS_PANEL_TITLE = "Kommandoer"
+    rich_utils.ERRORS_PANEL_TITLE = "Feil"
+    rich_utils.ABORTED_TEXT = "Avbrutt."
+    rich_utils.RICH_HELP = "Se [blue]«{command_path} {help_option}»[/] for hjelp."
+    rich_utils.DEFAULT_STRING = "[standard: {}]"
+    rich_utils.ENVVAR_STRING = "[miljøvariabel: {}]"
+    rich_utils.REQUIRED_LONG_STRING = "[påkrevd]"
+
+
+_norwegian_panels()
+
 app = typer.Typer(
     name="boligarkiv",
     help="Boligarkiv: arkiv over kommunenes boligsosiale planer, med signaler, søk og rapporter.",
