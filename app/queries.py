@@ -125,6 +125,7 @@ def archive_fingerprint(archive: Archive) -> tuple[Any, ...]:
                     select(func.max(Coverage.id)).scalar_subquery(),
                     select(func.max(ChangeEvent.id)).scalar_subquery(),
                     select(func.max(CaseDocument.id)).scalar_subquery(),
+                    select(func.count()).select_from(Kommune).scalar_subquery(),
                 )
             ).one()
         )

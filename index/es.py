@@ -127,8 +127,9 @@ def filter_query(f: Filter) -> dict[str, Any]:
     raise QuerySyntaxError(f"Ukjent filter {f.field}")
 
 
-# How many documents an excluded term may drop (the `terms` query's default ceiling).
-MAX_EXCLUDED_DOCUMENTS = 65_536
+# How many documents an excluded term may drop: under both the `terms` query's ceiling (65,536) and the
+# engine's default bucket limit (65,535).
+MAX_EXCLUDED_DOCUMENTS = 65_000
 
 
 def excluded_documents_body(query: Query) -> dict[str, Any]:

@@ -28,6 +28,7 @@ EXIT_SCHEMA = 4
 EXIT_PARTIAL = 5
 EXIT_OFFLINE = 6  # none of the kommuner's sites answered: nothing was crawled
 
+
 def _norwegian_panels() -> None:
     """Typer's help and error panels in Norwegian: their titles are module constants read when a panel is
     drawn. (Click's own few strings — «Usage:», the --help line — stay as Click writes them.)"""

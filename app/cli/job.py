@@ -64,20 +64,23 @@ class RichRunProgress:
     def __exit__(self, *exc: object) -> None:
         self.display.__exit__(None, None, None)
 
+    def _task(self, stage: str) -> Any:
+        # A stage that failed before it could say how big it is still gets its row.
+        if stage not in self.tasks:
+            self.tasks[stage] = self.display.add_task(STAGE_LABELS.get(stage, stage), total=None, note="")
+        return self.tasks[stage]
+
     def start(self, stage: str, total: int | None) -> None:
-        if stage in self.tasks:
-            self.display.update(self.tasks[stage], total=total)
-            return
-        self.tasks[stage] = self.display.add_task(STAGE_LABELS.get(stage, stage), total=total, note="")
+        self.display.update(self._task(stage), total=total)
 
     def advance(self, stage: str) -> None:
-        self.display.advance(self.tasks[stage])
+        self.display.advance(self._task(stage))
 
     def note(self, stage: str, text: str) -> None:
-        self.display.update(self.tasks[stage], note=text)
+        self.display.update(self._task(stage), note=text)
 
     def finish(self, stage: str, text: str) -> None:
-        task = self.tasks[stage]
+        task = self._task(stage)
         done = self.display.tasks[task].completed
         # A stage without a known size is full when it ends; one with a size shows how far it got.
         if self.display.tasks[task].total is None:
