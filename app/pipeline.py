@@ -202,7 +202,26 @@ def run_all(
         status = "ok_with_errors"
     finish_run(archive, run_id, status, _jsonable(summary))
     summary["status"] = status
+    summary["web_pages"] = warm_web_pages(archive, shown)
     return _jsonable(summary)
+
+
+def warm_web_pages(archive: Archive, progress: RunProgress | None = None) -> int:
+    """After a run the archive is what analysts will read all week: every kommune page is rendered once into
+    the web app's shared cache (`<data_dir>/cache/web/`), under the fingerprint the web app will see. A
+    failure here costs only speed, never the run."""
+    from boligarkiv.web.pages import warm_kommune_pages
+    from boligarkiv.web.state import WebState
+
+    shown = progress or RunProgress()
+    shown.start("web", None)
+    try:
+        n = warm_kommune_pages(WebState(archive.settings, archive))
+    except Exception as exc:  # the pages are rendered again on their first visit
+        shown.finish("web", f"ikke forhåndsvist: {exc}")
+        return 0
+    shown.finish("web", f"kommunesider {n}")
+    return n
 
 
 def crawl_in_child(

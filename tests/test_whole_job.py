@@ -245,7 +245,17 @@ def test_the_job_runs_twice_in_one_process(tmp_path: Path) -> None:
             assert isinstance(total, int) and total > 0 and ticks == total == first["stages"][stage]["documents"]
         crawl_notes = [text for kind, stage, text in seen.events if kind == "note" and stage == "crawl"]
         assert crawl_notes and int(str(crawl_notes[-1]).split(" sider")[0]) > 0
-        assert [stage for kind, stage, _ in seen.events if kind == "finish"] == ["crawl", "extract", "analyse", "index"]
+        assert [stage for kind, stage, _ in seen.events if kind == "finish"] == [
+            "crawl",
+            "extract",
+            "analyse",
+            "index",
+            "web",
+        ]
+        # The run leaves every kommune's page rendered in the web app's shared cache for the week ahead.
+        assert first["web_pages"] == len(seeds)
+        cached = list((tmp_path / "data" / "cache" / "web").glob("*/*.pickle"))
+        assert len(cached) == len(seeds)
         assert first["stage_errors"] == {} and second["stage_errors"] == {}
         assert first["new_documents"] >= len(web.plans()) and second["new_documents"] == 0
         assert second["stages"]["crawl"]["not_modified"] > 0

@@ -159,8 +159,9 @@ def kommune_md(state: State, nummer: str) -> PlainTextResponse:
     return PlainTextResponse(render.kommune_markdown(state.kommune_or_404(nummer)), media_type="text/markdown")
 
 
-@router.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
-def kommune_page(state: State, nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
+def kommune_page_body(state: WebState, nummer: str, fulgt: int = 0) -> bytes:
+    """The rendered kommune page, cached under the archive's fingerprint and shared by the workers: the
+    report's queries and the template are all of the work."""
     nr = nummer.zfill(4)
 
     def render_page() -> bytes:
@@ -168,9 +169,21 @@ def kommune_page(state: State, nummer: str, fulgt: int = Query(0, ge=0, le=MAX_I
         timeline = report_data.timeline(state.archive, r["kommune"]["nummer"])
         return bytes(state.page("kommune.html", r=r, fulgt=fulgt, tidslinje=timeline).body)
 
-    # The rendered page, not only its data, is cached, and shared by the workers: the report's queries and
-    # the template are all of the work.
-    return HTMLResponse(state.cached(f"kommuneside:{nr}:{fulgt}", render_page, shared=True))
+    return state.cached(f"kommuneside:{nr}:{fulgt}", render_page, shared=True)
+
+
+def warm_kommune_pages(state: WebState) -> int:
+    """Render every kommune's page into the shared cache, so the first analyst after a run does not wait."""
+    n = 0
+    for row in queries.kommune_rows(state.archive):
+        kommune_page_body(state, row["nummer"])
+        n += 1
+    return n
+
+
+@router.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
+def kommune_page(state: State, nummer: str, fulgt: int = Query(0, ge=0, le=MAX_ID)) -> HTMLResponse:
+    return HTMLResponse(kommune_page_body(state, nummer, fulgt))
 
 
 @router.get("/docs", response_class=HTMLResponse, summary="API-dokumentasjon (uten internett)", include_in_schema=False)

@@ -33,6 +33,7 @@ STAGE_LABELS = {
     "analyse": "Analyserer",
     "flags": "Flagg fra SSB og ROBEK",
     "index": "Indekserer",
+    "web": "Forbereder kommunesider",
 }
 
 
@@ -99,7 +100,10 @@ def _print_run_summary(result: dict[str, Any]) -> None:
         text = counts_text(shown) if isinstance(shown, dict) else str(shown or "")
         seconds = f"{secs:>8.1f}".replace(".", ",")  # Norwegian decimal comma
         err_console.print(f"  {stage:<8} {seconds} s  {text}")
-    err_console.print(f"  nye dokumenter: {result['new_documents']} · endrede planer: {result['changed_plans']}")
+    err_console.print(
+        f"  nye dokumenter: {result['new_documents']} · endrede planer: {result['changed_plans']} · "
+        f"kommunesider klare: {result.get('web_pages', 0)}"
+    )
     for nummer, sigs in sorted(result["new_signals_per_kommune"].items()):
         err_console.print(f"  nye signaler i {nummer}: {', '.join(sigs)}")
     if result["errors"]:
