@@ -74,6 +74,7 @@ class WebState:
         self._cache: dict[tuple[Any, ...], Any] = {}
         self._print: tuple[float, tuple[Any, ...] | None] = (0.0, None)
         self._lock = threading.Lock()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
 
     def page(self, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = render.env.get_template(template).render(static=False, **self.template_globals, **ctx)
@@ -97,20 +98,32 @@ class WebState:
         — and the next server start — reuses what one worker computed."""
         fingerprint = self.fingerprint()
         key = (name, fingerprint)
-        hit = self._cache.get(key, self)
-        if hit is not self:
+        hit = self._cache.get(key, _MISSING)
+        if hit is not _MISSING:
             return hit  # type: ignore[no-any-return]
-        disk = self._disk_path(name, fingerprint) if shared else None
-        value = _read_pickle(disk) if disk is not None else _MISSING
-        if value is _MISSING:
-            value = compute()
-            if disk is not None:
-                _write_pickle(disk, value)
+        # One computation per key: twenty requests for the same cold page wait for the first instead of
+        # computing it twenty times over on two cores.
         with self._lock:
-            if len(self._cache) > CACHE_ENTRIES:
-                self._cache.clear()
-            self._cache[key] = value
-        return value  # type: ignore[return-value]
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        with key_lock:
+            hit = self._cache.get(key, _MISSING)
+            if hit is not _MISSING:
+                return hit  # type: ignore[no-any-return]
+            try:
+                disk = self._disk_path(name, fingerprint) if shared else None
+                value = _read_pickle(disk) if disk is not None else _MISSING
+                if value is _MISSING:
+                    value = compute()
+                    if disk is not None:
+                        _write_pickle(disk, value)
+                with self._lock:
+                    if len(self._cache) > CACHE_ENTRIES:
+                        self._cache.clear()
+                    self._cache[key] = value
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)  # also when compute raised (an unknown kommune)
+        return value  # type: ignore[no-any-return]
 
     def _disk_path(self, name: str, fingerprint: tuple[Any, ...]) -> Path | None:
         version = hashlib.sha256(repr(fingerprint).encode()).hexdigest()[:16]
