@@ -32,6 +32,7 @@ from boligarkiv.settings import Settings
 T = TypeVar("T")
 FINGERPRINT_SECONDS = 2.0
 CACHE_ENTRIES = 2000
+STALE_CACHE_SECONDS = 600.0
 LANGUAGE_LABELS = {"nb": "bokmål", "nn": "nynorsk"}
 FACET_FILTERS = {"kommune": "kommune", "fylke": "fylke", "type": "type", "språk": "språk", "signal": "signal"}
 
@@ -134,10 +135,16 @@ class WebState:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError:
                 return None  # a read-only data dir: the memory cache still works
-            # A new archive state: what was cached for earlier states can never be asked for again.
+            # A new archive state: what was cached for earlier states will not be asked for again. Only
+            # folders untouched for a while go: a worker whose fingerprint is a moment old must not remove
+            # the pages a run has just rendered for the newer state.
+            stale_before = time.time() - STALE_CACHE_SECONDS
             for old in root.iterdir():
-                if old.name != version:
-                    shutil.rmtree(old, ignore_errors=True)
+                try:
+                    if old.name != version and old.stat().st_mtime < stale_before:
+                        shutil.rmtree(old, ignore_errors=True)
+                except OSError:
+                    continue
         return folder / (hashlib.sha256(name.encode()).hexdigest()[:24] + ".pickle")
 
     def run_search(self, q: str, limit: int, offset: int) -> Any:
