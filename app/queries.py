@@ -64,6 +64,18 @@ def kommune_rows(archive: Archive, limit: int | None = None, offset: int = 0) ->
         ]
 
 
+def kommuner_with_documents(archive: Archive) -> list[str]:
+    with archive.session() as s:
+        return list(
+            s.scalars(
+                select(Document.kommune_nummer)
+                .where(Document.kommune_nummer.is_not(None))
+                .distinct()
+                .order_by(Document.kommune_nummer)
+            )
+        )
+
+
 def table_counts(archive: Archive, tables: tuple[str, ...] | None = None) -> dict[str, int]:
     """Rows per table (all tables in schema order, or the named ones)."""
     chosen = [Base.metadata.tables[t] for t in tables] if tables else list(Base.metadata.sorted_tables)

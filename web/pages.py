@@ -173,12 +173,13 @@ def kommune_page_body(state: WebState, nummer: str, fulgt: int = 0) -> bytes:
 
 
 def warm_kommune_pages(state: WebState) -> int:
-    """Render every kommune's page into the shared cache, so the first analyst after a run does not wait."""
-    n = 0
-    for row in queries.kommune_rows(state.archive):
-        kommune_page_body(state, row["nummer"])
-        n += 1
-    return n
+    """Render the page of every kommune with something archived into the shared cache, so the first analyst
+    after a run does not wait. (A kommune with nothing archived has a short page, rendered on its first
+    visit.)"""
+    numbers = queries.kommuner_with_documents(state.archive)
+    for nummer in numbers:
+        kommune_page_body(state, nummer)
+    return len(numbers)
 
 
 @router.get("/kommune/{nummer}", response_class=HTMLResponse, summary="Kommunerapport")
