@@ -1,9 +1,10 @@
 """Web benchmark: p50/p95 of the search page and the kommune page under 20 concurrent clients.
 
-Each page is measured twice: on the first visit of every distinct URL right after a run (which renders every
-kommune page into the web app's shared cache at its end, as `boligarkiv run` does; `--cold` skips that) and
-then in steady state, when every URL has been served once. Issue 17's target (p95 < 100 ms) is on both; the
-first-visit figures say what the first analysts after a run wait.
+Each page is measured twice: on the first visit of every distinct URL right after a run (which renders the
+page of every kommune with archived documents — here all — into the web app's shared cache at its end, as
+`boligarkiv run` does; `--cold` skips that) and then in steady state, when every URL has been served once.
+Issue 17's target (p95 < 100 ms) is on both; the first-visit figures say what the first analysts after a run
+wait.
 
 Builds a fixture archive of all 357 kommuner (one generated plan each, 4 pages of Norwegian plan text,
 analysed and indexed by the real stages), starts `boligarkiv serve` on 127.0.0.1 and drives it with 20
