@@ -1,7 +1,8 @@
 """The whole job: crawl → extract → analyse → flags → index, each stage only on new or stale work.
 
 Every stage is idempotent and commits as it goes, so an interrupted run is simply run again. The run is
-recorded (kind «run») with its summary; change events are recorded after analysis.
+recorded (kind «run») with its summary; change events are recorded after analysis; last, the pages of the
+kommuner with archived documents are rendered into the web app's shared cache.
 """
 
 from __future__ import annotations
