@@ -44,19 +44,23 @@ class RunProgress:
 
 
 class CrawlCounts:
-    """The crawl's running counts, from the spider's item callback (in the crawl's child process)."""
+    """The crawl's running counts, from the spider's item callback (pages, documents, unchanged, errors), as
+    one Norwegian line for the run's display and for `boligarkiv crawl`."""
 
-    def __init__(self, progress: RunProgress) -> None:
+    def __init__(self, progress: RunProgress | None = None) -> None:
         self.progress = progress
         self.counts: Counter[str] = Counter()
 
     def __call__(self, what: str) -> None:
         self.counts[what] += 1
+        if self.progress is not None:
+            self.progress.note("crawl", self.text())
+
+    def text(self) -> str:
         c = self.counts
-        self.progress.note(
-            "crawl",
+        return (
             f"{c['page']} sider · {c['document']} nye/endrede dokumenter · {c['not_modified']} uendret · "
-            f"{c['error']} feil",
+            f"{c['error']} feil"
         )
 
 

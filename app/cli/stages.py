@@ -66,7 +66,9 @@ def crawl(
         husbanken=bool(husbanken or husbanken_url or husbanken_only),
         husbanken_url=husbanken_url,
     )
-    counts = {"page": 0, "document": 0, "not_modified": 0, "error": 0, "skipped": 0}
+    from boligarkiv.app.pipeline import CrawlCounts
+
+    tally = CrawlCounts()
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -78,14 +80,8 @@ def crawl(
         task = progress.add_task("Crawler …")
 
         def on_item(what: str, item: dict[str, Any]) -> None:
-            counts[what] = counts.get(what, 0) + 1
-            progress.update(
-                task,
-                description=(
-                    f"{len(chosen)} kommuner · {counts['page']} sider · {counts['document']} nye/endrede dokumenter · "
-                    f"{counts['not_modified']} uendret · {counts['error']} feil"
-                ),
-            )
+            tally(what)
+            progress.update(task, description=f"{len(chosen)} kommuner · {tally.text()}")
 
         if not husbanken_only:
             check_network(chosen, fmt, s)
