@@ -9,7 +9,6 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from boligarkiv.app import queries
-from boligarkiv.index.query import QuerySyntaxError, SearchUnavailable
 from boligarkiv.report.data import DOC_TYPE_LABELS
 from boligarkiv.vocabulary import CASE_ROLE_LABELS, PORTAL_LABELS
 from boligarkiv.web.atom import Entry, atom
@@ -20,7 +19,9 @@ router = APIRouter(prefix="/feeds")
 FEED_KINDS = {"new_document": "Ny", "changed_document": "Endret", "plan_replaced": "Erstattet"}
 
 
-def atom_response(body: str) -> Response:
+def feed(request: Request, feed_id: str, title: str, alternate: str, entries: list[Entry]) -> Response:
+    """An Atom feed answer: its self link is the request, its alternate a path on this site ("" for home)."""
+    body = atom(feed_id, title, str(request.url), f"{request.base_url}{alternate}", entries)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
@@ -68,12 +69,7 @@ def case_entries(state: WebState, kommune: str | None, request: Request) -> list
 
 
 def search_entries(state: WebState, q: str, request: Request) -> list[Entry]:
-    try:
-        result = state.run_search(q, 50, 0)
-    except SearchUnavailable as exc:
-        raise HTTPException(503, str(exc)) from exc
-    except QuerySyntaxError as exc:
-        raise HTTPException(400, str(exc)) from exc
+    result = state.search_or_http_error(q, 50, 0)
     base = base_of(request)
     seen = queries.first_seen(state.archive, [h.sha256 for h in result.hits])
     entries = [
@@ -107,68 +103,58 @@ def signal_entries(state: WebState, signal: str, request: Request) -> list[Entry
 
 @router.get("/politiske-vedtak.atom", summary="Nye politiske saker om bolig fra møteportalene")
 def feed_cases(state: State, request: Request) -> Response:
-    return atom_response(
-        atom(
-            "urn:boligarkiv:politiske-vedtak",
-            "Boligarkiv: politiske saker om bolig",
-            str(request.url),
-            str(request.base_url),
-            case_entries(state, None, request),
-        )
+    return feed(
+        request,
+        "urn:boligarkiv:politiske-vedtak",
+        "Boligarkiv: politiske saker om bolig",
+        "",
+        case_entries(state, None, request),
     )
 
 
 @router.get("/kommune/{nummer}/politiske-vedtak.atom", summary="Politiske saker om bolig i en kommune")
 def feed_kommune_cases(state: State, nummer: str, request: Request) -> Response:
     r = state.kommune_or_404(nummer)
-    return atom_response(
-        atom(
-            f"urn:boligarkiv:kommune:{nummer}:politiske-vedtak",
-            f"Boligarkiv: politiske saker om bolig i {r['kommune']['navn']}",
-            str(request.url),
-            f"{request.base_url}kommune/{nummer}",
-            case_entries(state, nummer.zfill(4), request),
-        )
+    return feed(
+        request,
+        f"urn:boligarkiv:kommune:{nummer}:politiske-vedtak",
+        f"Boligarkiv: politiske saker om bolig i {r['kommune']['navn']}",
+        f"kommune/{nummer}",
+        case_entries(state, nummer.zfill(4), request),
     )
 
 
 @router.get("/planer.atom", summary="Nye og endrede planer")
 def feed_all(state: State, request: Request) -> Response:
-    return atom_response(
-        atom(
-            "urn:boligarkiv:planer",
-            "Boligarkiv: nye og endrede planer",
-            str(request.url),
-            str(request.base_url),
-            plan_entries(state, None, request),
-        )
+    return feed(
+        request,
+        "urn:boligarkiv:planer",
+        "Boligarkiv: nye og endrede planer",
+        "",
+        plan_entries(state, None, request),
     )
 
 
 @router.get("/kommune/{nummer}.atom", summary="Nye og endrede planer i en kommune")
 def feed_kommune(state: State, nummer: str, request: Request) -> Response:
     r = state.kommune_or_404(nummer)
-    return atom_response(
-        atom(
-            f"urn:boligarkiv:kommune:{nummer}",
-            f"Boligarkiv: planer i {r['kommune']['navn']}",
-            str(request.url),
-            f"{request.base_url}kommune/{nummer}",
-            plan_entries(state, nummer.zfill(4), request),
-        )
+    return feed(
+        request,
+        f"urn:boligarkiv:kommune:{nummer}",
+        f"Boligarkiv: planer i {r['kommune']['navn']}",
+        f"kommune/{nummer}",
+        plan_entries(state, nummer.zfill(4), request),
     )
 
 
 @router.get("/sok.atom", summary="Dokumenter som treffer et søk")
 def feed_search(state: State, request: Request, q: str = Query(..., min_length=1)) -> Response:
-    return atom_response(
-        atom(
-            f"urn:boligarkiv:sok:{q}",
-            f"Boligarkiv: «{q}»",
-            str(request.url),
-            f"{request.base_url}?{urlencode({'q': q})}",
-            search_entries(state, q, request),
-        )
+    return feed(
+        request,
+        f"urn:boligarkiv:sok:{q}",
+        f"Boligarkiv: «{q}»",
+        f"?{urlencode({'q': q})}",
+        search_entries(state, q, request),
     )
 
 
@@ -178,14 +164,12 @@ def feed_saved(state: State, request: Request, ident: int = Path(ge=1, le=MAX_ID
     if saved is None:
         raise HTTPException(404, "Ukjent lagret søk")
     name, q = saved
-    return atom_response(
-        atom(
-            f"urn:boligarkiv:lagret:{ident}",
-            f"Boligarkiv: {name}",
-            str(request.url),
-            f"{request.base_url}?{urlencode({'q': q})}",
-            search_entries(state, q, request),
-        )
+    return feed(
+        request,
+        f"urn:boligarkiv:lagret:{ident}",
+        f"Boligarkiv: {name}",
+        f"?{urlencode({'q': q})}",
+        search_entries(state, q, request),
     )
 
 
@@ -205,4 +189,4 @@ def feed_follow(state: State, request: Request, ident: int = Path(ge=1, le=MAX_I
         entries = search_entries(state, value, request)
         title = f"Boligarkiv: søket «{value}»"
     entries.sort(key=lambda e: e.updated, reverse=True)
-    return atom_response(atom(f"urn:boligarkiv:folg:{ident}", title, str(request.url), str(request.base_url), entries))
+    return feed(request, f"urn:boligarkiv:folg:{ident}", title, "", entries)

@@ -119,13 +119,7 @@ def search_page(
 
 
 def export_rows(state: WebState, request: Request, q: str) -> list[dict[str, Any]]:
-    try:
-        result = state.run_search(q, EXPORT_LIMIT, 0)
-    except SearchUnavailable as exc:
-        raise HTTPException(503, str(exc)) from exc
-    except QuerySyntaxError as exc:
-        raise HTTPException(400, str(exc)) from exc
-    return render.search_rows(result, str(request.base_url))
+    return render.search_rows(state.search_or_http_error(q, EXPORT_LIMIT, 0), str(request.base_url))
 
 
 @router.get("/sok.csv", response_class=PlainTextResponse, summary="Søketreff som CSV (inntil 1000 dokumenter)")

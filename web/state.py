@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from boligarkiv.app import queries
 from boligarkiv.db import Archive
-from boligarkiv.index.query import parse_query
+from boligarkiv.index.query import QuerySyntaxError, SearchUnavailable, parse_query
 from boligarkiv.index.stage import get_backend
 from boligarkiv.report import data as report_data
 from boligarkiv.report import render
@@ -153,6 +153,15 @@ class WebState:
         return self.cached(
             f"sok:{limit}:{offset}:{q}", lambda: get_backend(self.archive).search(query, limit=limit, offset=offset)
         )
+
+    def search_or_http_error(self, q: str, limit: int, offset: int) -> Any:
+        """`run_search` for routes that answer with an error status: 503 without an index, 400 for bad syntax."""
+        try:
+            return self.run_search(q, limit, offset)
+        except SearchUnavailable as exc:
+            raise HTTPException(503, str(exc)) from exc
+        except QuerySyntaxError as exc:
+            raise HTTPException(400, str(exc)) from exc
 
     def screening_rows(self) -> list[dict[str, Any]]:
         return self.cached("screening", lambda: report_data.screening(self.archive))
