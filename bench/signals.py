@@ -55,9 +55,13 @@ def baseline_found(p: Passage) -> set[str]:
     return {s for s, rx in BASELINE.items() if re.search(rx, p.text, re.IGNORECASE)}
 
 
+LAST_HITS: dict[str, list] = {}
+
+
 def found(p: Passage, model: object) -> tuple[set[str], set[str], int]:
     """(signals with an affirmed hit, signals with only negated hits, tokens)."""
     a = analyse_pages([p.text], p.lang, model)  # type: ignore[arg-type]
+    LAST_HITS[p.id] = a.hits
     affirmed = {h.signal for h in a.hits if not h.negated}
     negated = {h.signal for h in a.hits if h.negated} - affirmed
     return affirmed, negated, a.words
@@ -120,7 +124,23 @@ def doc_kind_lines(passages: list[Passage], predicted: dict[str, tuple[str, bool
     ]
 
 
-def cross_validate(passages: list[Passage], k: int) -> None:
+def print_errors(passages: list[Passage], hits: dict[str, list], signals: list[str]) -> None:
+    """Held-out misses and false alarms per signal, with the gold quote or the sentence that fired."""
+    by_id = {p.id: p for p in passages}
+    for s in signals:
+        print(f"\n== {s}: misses / false alarms")
+        for pid, sig_hits in hits.items():
+            p = by_id[pid]
+            fired = [h for h in sig_hits if h.signal == s and not h.negated]
+            if p.present(s) and not fired:
+                print(f"  MISS {pid}: {' | '.join(q[:160] for q in p.evidence.get(s, []))}")
+            elif fired and not p.present(s):
+                h = fired[0]
+                why = h.pattern or f"p={h.probability} {' '.join(h.features[:2])}"
+                print(f"  FALSE {pid} ({p.labels.get(s)}): {h.sentence[:200]!r} [{why}]")
+
+
+def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> None:
     signals = [s.id for s in load_lexicon().signals]
     folds = group_folds(passages, k=k)
     t0 = time.time()
@@ -132,6 +152,7 @@ def cross_validate(passages: list[Passage], k: int) -> None:
     tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
     negated_pred: dict[str, set[str]] = {}
     kinds: dict[str, tuple[str, bool]] = {}
+    detector_hits: dict[str, list] = {}
     cpu = 0.0
     tokens = 0
     for f in range(k):
@@ -147,6 +168,7 @@ def cross_validate(passages: list[Passage], k: int) -> None:
             c0 = time.process_time()
             affirmed, negated, words = found(p, model)
             cpu += time.process_time() - c0
+            detector_hits[p.id] = LAST_HITS[p.id]
             tokens += words
             tallies["detector"].add(p, affirmed, signals)
             negated_pred[p.id] = negated
@@ -158,6 +180,8 @@ def cross_validate(passages: list[Passage], k: int) -> None:
     for line in doc_kind_lines(passages, kinds):
         print(line + " (held-out)")
     print(f"detector throughput: {tokens / cpu:,.0f} words/s per core (CPU {cpu:.1f} s, {tokens:,} words)")
+    if errors:
+        print_errors(passages, detector_hits, signals)
 
 
 def evaluate(passages_file: Path, labels_file: Path) -> None:
@@ -188,11 +212,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--eval", nargs=2, type=Path, metavar=("PASSAGES", "LABELS"))
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--errors", action="store_true", help="list held-out misses and false alarms per signal")
     args = ap.parse_args()
     if args.eval:
         evaluate(*args.eval)
     else:
-        cross_validate(load_dev_corpus(), args.folds)
+        cross_validate(load_dev_corpus(), args.folds, args.errors)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,12 @@ import yaml
 
 LEXICON = Path(__file__).resolve().parent / "data" / "signals.yaml"
 HYPHENS = ["-", "–", "—", "‐"]
+DENIAL_TAG = "nekt-"
+
+
+def is_denial(pattern_id: str | None) -> bool:
+    """Whether a lexicon pattern id names a denial pattern (its hit is negated by its own words)."""
+    return pattern_id is not None and f"/{DENIAL_TAG}" in pattern_id
 
 
 class LexiconError(ValueError):
@@ -33,6 +39,21 @@ class Signal:
     # Word parts that carry the concept itself (from the label guide: «behov», «mangel», «venteliste» for
     # boligbehov). Training decides per signal whether a model hit needs one in its sentence.
     model_cues: tuple[str, ...] = ()
+    # Patterns that deny the concept by their words alone, without a negation cue («overkapasitet på boliger»,
+    # «boligbehovet er dekket»): a hit from one is negated. The label guide counts such a passage as negated.
+    denials: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def all_patterns(self) -> tuple[tuple[str, ...], ...]:
+        """Affirming patterns first, then denials (pattern ids follow this order, see `pattern_ids`)."""
+        return self.patterns + self.denials
+
+    @property
+    def pattern_ids(self) -> list[str]:
+        """«signal/n» for the n-th affirming pattern, «signal/nekt-n» for the n-th denial."""
+        return [f"{self.id}/{n}" for n in range(1, len(self.patterns) + 1)] + [
+            f"{self.id}/{DENIAL_TAG}{n}" for n in range(1, len(self.denials) + 1)
+        ]
 
     @property
     def cue_pattern(self) -> re.Pattern[str] | None:
@@ -56,7 +77,7 @@ class Lexicon:
         """Every «*x» head, for compound analysis in the lemmatiser."""
         out: set[str] = set()
         for s in self.signals:
-            for pattern in s.patterns:
+            for pattern in s.all_patterns:
                 for slot in pattern:
                     out.update(alt[1:] for alt in slot.rstrip("?").split("|") if alt.startswith("*"))
         return frozenset(out)
@@ -86,6 +107,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
                 patterns,
                 frozenset(str(x).lower() for x in entry.get("not_after", [])),
                 tuple(str(x).lower() for x in entry.get("model_cues", [])),
+                tuple(tuple(str(slot) for slot in p) for p in entry.get("denials", [])),
             )
         )
     return Lexicon(version, tuple(signals), dict(data.get("commitment_weights", {})))
@@ -115,7 +137,7 @@ def slot_tests(path: Path = LEXICON) -> dict[str, SlotTest]:
     """Every distinct word slot in the lexicon, keyed by its text."""
     tests: dict[str, SlotTest] = {}
     for signal in load_lexicon(path).signals:
-        for pattern in signal.patterns:
+        for pattern in signal.all_patterns:
             for slot in pattern:
                 body, _ = _slot_body(slot)
                 if _is_special(body) or body in tests:
@@ -150,14 +172,14 @@ def _slot_token(slot: str, tests: dict[str, SlotTest]) -> dict[str, Any]:
 def matcher_patterns(signal: Signal) -> list[list[dict[str, Any]]]:
     """One Matcher pattern per lexicon pattern (same order as `required_keys`); one test per word slot."""
     tests = slot_tests()
-    return [[_slot_token(slot, tests) for slot in pattern] for pattern in signal.patterns]
+    return [[_slot_token(slot, tests) for slot in pattern] for pattern in signal.all_patterns]
 
 
 def required_keys(signal: Signal) -> list[frozenset[str]]:
     """Per pattern, the slot keys a sentence must contain for the pattern to have a chance."""
     tests = slot_tests()
     out = []
-    for pattern in signal.patterns:
+    for pattern in signal.all_patterns:
         keys = set()
         for slot in pattern:
             body, optional = _slot_body(slot)

@@ -18,10 +18,10 @@ from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
-from boligarkiv.lexicon import Lexicon, load_lexicon, matcher_patterns, required_keys
+from boligarkiv.lexicon import Lexicon, is_denial, load_lexicon, matcher_patterns, required_keys
 from boligarkiv.nlp.doc_kind import doc_kind_version
 from boligarkiv.nlp.entities import EntityHit, find_entities
-from boligarkiv.nlp.features import sentence_features, word_features
+from boligarkiv.nlp.features import context_features, neighbour_context, sentence_features, word_features
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
 from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
@@ -103,10 +103,12 @@ def _matchers(lang: str) -> list[tuple[frozenset[str], str, Matcher]]:
     nlp = get_pipeline(lang)
     out = []
     for signal in load_lexicon().signals:
-        for n, (pattern, req) in enumerate(zip(matcher_patterns(signal), required_keys(signal), strict=True), 1):
+        for pattern, req, pattern_id in zip(
+            matcher_patterns(signal), required_keys(signal), signal.pattern_ids, strict=True
+        ):
             matcher = Matcher(nlp.vocab, validate=True)
             matcher.add(signal.id, [pattern], greedy="LONGEST")
-            out.append((req, f"{signal.id}/{n}", matcher))
+            out.append((req, pattern_id, matcher))
     return out
 
 
@@ -137,17 +139,40 @@ def lexicon_matches(sent: Span, lang: str, present: set[str] | None = None) -> l
     return out
 
 
-WordEntry = tuple[bool, tuple[str, ...], list[int], str]  # content?, slot keys, feature ids, lemma
+def best_lexicon_hits(
+    sent: Span, lang: str, rows: list[list[int]], present: set[str] | None = None
+) -> dict[str, tuple[Span, str, bool]]:
+    """Per signal, the sentence's clearest lexicon hit: (span, pattern id, negated). An affirmed hit beats a
+    negated one; a denial («boligbehovet er dekket») outranks the affirming pattern inside it («boligbehov»)."""
+    matches = lexicon_matches(sent, lang, present)
+    denied = [(m.label_, m.start, m.end) for m, pid in matches if is_denial(pid)]
+    best: dict[str, tuple[Span, str, bool]] = {}
+    for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
+        if not is_denial(pattern_id) and any(
+            lab == span.label_ and a <= span.start and span.end <= b for lab, a, b in denied
+        ):
+            continue
+        neg = is_denial(pattern_id) or negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
+        old = best.get(span.label_)
+        if old is None or (old[2] and not neg):
+            best[span.label_] = (span, pattern_id, neg)
+    return best
+
+
+# content?, slot keys, feature ids, lemma, ids of what the word tells its neighbouring sentences
+WordEntry = tuple[bool, tuple[str, ...], list[int], str, tuple[int, ...]]
 
 
 def _scan(
     doc: Doc, rows: list[list[int]], start: int, end: int, model: SignalModel | None
-) -> tuple[set[str], list[int], bool]:
+) -> tuple[set[str], set[int], bool, set[int]]:
     """One pass over a sentence's (ORTH, LEMMA) hash rows from Doc.to_array, so no Token objects are built:
-    its lexicon slot keys, its feature ids, whether it has content. What a word contributes is computed once
-    per (form, lemma) and per model."""
+    its lexicon slot keys, its feature ids (a set: features are binary, as trained), whether it has content,
+    and the context ids it lends its neighbours. What a word contributes is computed once per (form, lemma)
+    and per model."""
     present: set[str] = set()
-    ids: list[int] = []
+    ids: set[int] = set()
+    context: set[int] = set()
     content = False
     cache = model.word_ids if model is not None else _no_model_words
     bigrams = model.bigram_ids if model is not None else {}
@@ -161,7 +186,7 @@ def _scan(
             hit = _word_entry(doc, i, model)
             if len(cache) < 500_000:
                 cache[key] = hit
-        is_content, slots, word, lemma = hit
+        is_content, slots, word, lemma, ctx = hit
         if not is_content:
             continue
         content = True
@@ -169,7 +194,8 @@ def _scan(
             present.update(slots)
         if model is None:
             continue
-        ids.extend(word)
+        ids.update(word)
+        context.update(ctx)
         if prev is not None:
             # Bigram ids by the two lemmas' hashes: no string is built for a pair seen before.
             pair = (prev_hash, row[1])
@@ -179,24 +205,26 @@ def _scan(
                 if len(bigrams) < 1_000_000:
                     bigrams[pair] = j
             if j >= 0:
-                ids.append(j)
+                ids.add(j)
         prev = lemma
         prev_hash = row[1]
-    return present, ids, content
+    return present, ids, content, context
 
 
 def _word_entry(doc: Doc, i: int, model: SignalModel | None) -> WordEntry:
     tok = doc[i]
     if tok.is_space or tok.is_punct:
-        return False, (), [], ""
+        return False, (), [], "", ()
     norm = tok.norm_
     slots = tuple(norm.strip("§").split("§")) if norm[:1] == "§" else ()
     lemma = tok.lemma_.lower()
     word: list[int] = []
+    ctx: tuple[int, ...] = ()
     if model is not None:
         vocab = model.vocab
         word = [j for j in (vocab.get(f) for f in word_features(tok.lower_, lemma, tok._.heads)) if j is not None]
-    return True, slots, word, lemma
+        ctx = tuple(j for j in (vocab.get(f) for f in context_features(lemma, tok._.heads)) if j is not None)
+    return True, slots, word, lemma, ctx
 
 
 _no_model_words: dict[tuple[int, int], WordEntry] = {}
@@ -233,30 +261,29 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
     # First pass over every sentence: slot keys and feature ids from the hash rows, lexicon matches where a
     # slot is present; then the model's logits for all sentences in one sparse product.
     scanned: list[tuple[Span, dict[str, tuple[Span, str, bool]], list[str]]] = []
-    id_lists: list[list[int]] = []
+    id_sets: list[set[int]] = []
+    contexts: list[set[int]] = []
     for sent in sentence_spans(doc):
-        present, ids, content = _scan(doc, rows, sent.start, sent.end, model)
+        present, ids, content, context = _scan(doc, rows, sent.start, sent.end, model)
         if not content:
             continue
-        best: dict[str, tuple[Span, str, bool]] = {}
-        if present:
-            matches = lexicon_matches(sent, lang, present)
-            for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
-                neg = negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
-                old = best.get(span.label_)
-                if old is None or (old[2] and not neg):
-                    best[span.label_] = (span, pattern_id, neg)
+        best = best_lexicon_hits(sent, lang, rows, present) if present else {}
         lex_signals = sorted(best)
         if model is not None:
             for sig in lex_signals:
                 i = model.vocab.get(f"lex:{sig}")
                 if i is not None:
-                    ids.append(i)
+                    ids.add(i)
         elif not best:
             continue
         scanned.append((sent, best, lex_signals))
-        id_lists.append(ids)
-    all_logits = model.batch_logits(id_lists) if model is not None and scanned else None
+        id_sets.append(ids)
+        contexts.append(context)
+    all_logits = None
+    if model is not None and scanned:
+        # Each sentence also sees the words of the sentences before and after it, as in training.
+        id_lists = [list(ids | ctx) for ids, ctx in zip(id_sets, neighbour_context(contexts), strict=True)]
+        all_logits = model.batch_logits(id_lists)
     fires_any = (all_logits >= model.logit_thresholds).any(axis=1) if all_logits is not None else None
     for k, (sent, best, lex_signals) in enumerate(scanned):
         logits = None
@@ -279,7 +306,9 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
             if mode == "lexicon":
                 fires = lexhit is not None
             elif mode == "model":
-                fires = model_fires
+                # A negated lexicon hit is kept even where the model decides: it affirms nothing (scores skip
+                # it) and shows a passage that rejects or denies the concept.
+                fires = model_fires or (lexhit is not None and lexhit[2])
             else:
                 fires = lexhit is not None or model_fires
             if not fires:

@@ -63,7 +63,7 @@ class SignalModel:
 
     def batch_logits(self, id_lists: list[list[int]]) -> np.ndarray:
         """Logits for many sentences at once (rows: sentences): one sparse product instead of a numpy call
-        per sentence. A feature listed twice counts twice, as in `logits`."""
+        per sentence. Features are binary, as trained: callers list each id once."""
         from scipy import sparse
 
         lengths = [len(ids) for ids in id_lists]
@@ -76,8 +76,9 @@ class SignalModel:
         return np.asarray(x @ self.weights) + self.bias
 
     def ids(self, features: list[str]) -> list[int]:
+        """The distinct ids of the features the model knows (features are binary, as trained)."""
         v = self.vocab
-        return [i for i in (v.get(f) for f in features) if i is not None]
+        return list(dict.fromkeys(i for i in (v.get(f) for f in features) if i is not None))
 
     def save(self, path: Path) -> None:
         names = sorted(self.vocab, key=self.vocab.__getitem__)

@@ -23,7 +23,7 @@ import numpy as np
 
 from boligarkiv.lexicon import load_lexicon
 from boligarkiv.nlp.corpus import Passage, default_corpus_dir, group_folds, load_dev_corpus
-from boligarkiv.nlp.features import sentence_features
+from boligarkiv.nlp.features import content_tokens, context_features, neighbour_context, sentence_features
 from boligarkiv.nlp.signal_model import MODEL_PATH, MODES, SignalModel
 
 C = 1.0
@@ -43,9 +43,8 @@ class ParsedSentence:
 
 
 def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
-    from boligarkiv.nlp.analysis import ATTRS, lexicon_matches
+    from boligarkiv.nlp.analysis import ATTRS, best_lexicon_hits
     from boligarkiv.nlp.pipeline import get_pipeline
-    from boligarkiv.nlp.rules import negated_in_rows
 
     signals = [s.id for s in load_lexicon().signals]
     cues = {s.id: s.cue_pattern for s in load_lexicon().signals if s.cue_pattern is not None}
@@ -54,14 +53,14 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
         lang = p.lang if p.lang in ("nb", "nn") else "nb"
         doc = get_pipeline(lang)(p.text)
         rows = doc.to_array(ATTRS).tolist()
+        first = len(out)
+        contexts: list[set[str]] = []
         for sent in doc.sents:
             if not any(not (t.is_space or t.is_punct) for t in sent):
                 continue
-            matches = lexicon_matches(sent, lang)
-            mentioned = sorted({m.label_ for m, _ in matches})
-            affirmed = frozenset(
-                m.label_ for m, _ in matches if not negated_in_rows(rows, sent.start, sent.end, m.start, m.end)
-            )
+            best = best_lexicon_hits(sent, lang, rows)
+            mentioned = sorted(best)
+            affirmed = frozenset(sig for sig, (_, _, neg) in best.items() if not neg)
             targets = {}
             for s in signals:
                 if any(a < sent.end_char and sent.start_char < b for a, b in p.spans.get(s, [])):
@@ -72,8 +71,12 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
                     targets[s] = 0
             low = sent.text.lower()
             cued = frozenset(sig for sig, rx in cues.items() if rx.search(low))
-            feats = [f for f, _ in sentence_features(sent, mentioned)]
+            feats = list(dict.fromkeys(f for f, _ in sentence_features(sent, mentioned)))
             out.append(ParsedSentence(pi, feats, affirmed, targets, cued))
+            contexts.append({f for t in content_tokens(sent) for f in context_features(t.lemma_.lower(), t._.heads)})
+        # The neighbours' words, as the analysis adds them (nlp/analysis.py: _with_context).
+        for k, ctx in enumerate(neighbour_context(contexts)):
+            out[first + k].features.extend(sorted(ctx))
     return out
 
 
@@ -107,7 +110,7 @@ def _fit_weights(sents: list[ParsedSentence], signals: list[str]) -> tuple[dict[
 
 
 def _probabilities(model: SignalModel, sents: list[ParsedSentence]) -> np.ndarray:
-    logits = np.array([model.logits(model.ids(s.features)) for s in sents]).reshape(len(sents), len(model.signals))
+    logits = model.batch_logits([model.ids(s.features) for s in sents]).reshape(len(sents), len(model.signals))
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
 
 

@@ -163,3 +163,54 @@ def test_a_gated_signal_fires_only_with_its_cue_in_the_sentence() -> None:
     gated_hits = [h.sentence for h in analyse_pages(text, "nb", model(True)).hits if h.signal == "boligbehov"]
     assert len(open_hits) == 2
     assert gated_hits == ["Det er behov for å bygge flere boliger."]
+
+
+def _one_signal_model(vocab: dict[str, float], bias: float) -> SignalModel:
+    import numpy as np
+
+    return SignalModel(
+        ("boligbehov",),
+        {f: i for i, f in enumerate(vocab)},
+        np.array([[w] for w in vocab.values()], dtype=np.float32),
+        np.array([bias], dtype=np.float32),
+        {"boligbehov": "model"},
+        {"boligbehov": 0.5},
+        {},
+    )
+
+
+def test_features_are_binary_and_neighbours_lend_context() -> None:
+    """As trained: a word said three times counts once, and a sentence sees the words of the sentences
+    around it (a heading «Venteliste» makes the next sentence about waiting lists)."""
+    model = _one_signal_model({"l:bolig": 3.0, "n:l:venteliste": 3.0}, bias=-4.0)
+    repeated = analyse_pages(["Boliger, boliger og boliger."], "nb", model).hits
+    assert [h for h in repeated if h.signal == "boligbehov"] == []
+    text = ["Venteliste. Boliger i sentrum. Skolen får nytt tak."]
+    hits = [h for h in analyse_pages(text, "nb", model).hits if h.signal == "boligbehov"]
+    assert [h.sentence for h in hits] == ["Boliger i sentrum."]
+    assert hits[0].probability == pytest.approx(1 / (1 + 2.718281828**-2.0), abs=1e-3)
+
+
+def test_training_sees_the_same_context_and_binary_features() -> None:
+    from boligarkiv.nlp.corpus import Passage
+    from boligarkiv.nlp.train import parse_passages
+
+    labels = {s: "absent" for s in ("boligbehov", "startlan")}
+    p = Passage("t1", "", "", None, "nb", "Venteliste. Boliger, boliger og boliger. Skolen får nytt tak.", labels, {})
+    sents = parse_passages([p])
+    assert len(sents) == 3
+    for s in sents:
+        assert len(s.features) == len(set(s.features))
+    assert "n:l:venteliste" in sents[1].features and "n:l:skole" in sents[1].features
+    assert "n:l:venteliste" not in sents[2].features and "n:l:bolig" in sents[2].features
+
+
+def test_a_denial_pattern_negates_the_concept_by_its_words() -> None:
+    """«Overkapasitet på boliger» and «boligbehovet er dekket» deny a housing need without a negation word;
+    the label guide counts such passages as negated."""
+    surplus = analyse_pages(["Kommunen har overkapasitet på boliger."], "nb").hits
+    assert [(h.negated, h.pattern) for h in surplus if h.signal == "boligbehov"] == [(True, "boligbehov/nekt-1")]
+    met = analyse_pages(["Boligbehovet er dekket i dag."], "nb").hits
+    assert [h.negated for h in met if h.signal == "boligbehov"] == [True]
+    need = analyse_pages(["Boligbehovet er stort i dag."], "nb").hits
+    assert [h.negated for h in need if h.signal == "boligbehov"] == [False]
