@@ -2,7 +2,7 @@
 
 The corpus mixes generated plan pages (Bokmål and Nynorsk, dense in signals) with real running text from
 UD Norwegian Bokmål test (when ../shared/data is present), in pages of about 400 words. Measured on one
-core: tokenisation, sentences, lemmas with compound analysis, the signal Matcher, negation, commitment,
+core: tokenisation, sentences, lemmas with compound analysis, lexicon patterns, model, negation, commitment,
 entities and scores. The baseline in the same run is spaCy's blank Norwegian tokenizer alone (the floor
 any spaCy pipeline pays); nb_core_news_sm publishes about 10,800 words/s on CPU.
 

@@ -1,4 +1,4 @@
-"""Load the signal lexicon (boligarkiv/data/signals.yaml) and compile it into spaCy Matcher patterns.
+"""Load the signal lexicon (boligarkiv/data/signals.yaml) and compile its patterns into steps over slot keys.
 
 The lexicon's SHA-256 is the analysis version, so editing a pattern makes every earlier analysis stale.
 """
@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -157,22 +156,33 @@ def slot_tests(path: Path = LEXICON) -> dict[str, SlotTest]:
     return tests
 
 
-def _slot_token(slot: str, tests: dict[str, SlotTest]) -> dict[str, Any]:
+SLOT, HYPHEN, GAP = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Step:
+    """One slot of a compiled pattern: a word slot (by key), a hyphen, or a gap of up to `width` words."""
+
+    kind: int
+    key: str = ""
+    optional: bool = False
+    width: int = 0
+
+
+def _step(slot: str, tests: dict[str, SlotTest]) -> Step:
     body, optional = _slot_body(slot)
-    op = {"OP": "?"} if optional else {}
     if re.fullmatch(r"~\d+", body):
-        return {"OP": "{0," + body[1:] + "}", "IS_SENT_START": False}
+        return Step(GAP, width=int(body[1:]))
     if body == "-":
-        return {"ORTH": {"IN": HYPHENS}, **op}
-    # The lemmatiser writes a token's slot keys into NORM as «§s3§s17§»: a NORM regex is much cheaper for the
-    # Matcher than a custom-attribute test.
-    return {"NORM": {"REGEX": f"§{tests[body].key}§"}, **op}
+        return Step(HYPHEN, optional=optional)
+    return Step(SLOT, key=tests[body].key, optional=optional)
 
 
-def matcher_patterns(signal: Signal) -> list[list[dict[str, Any]]]:
-    """One Matcher pattern per lexicon pattern (same order as `required_keys`); one test per word slot."""
+def pattern_steps(signal: Signal) -> list[tuple[Step, ...]]:
+    """Each pattern (affirming, then denials; same order as `pattern_ids` and `required_keys`) as steps. The
+    lemmatiser writes a token's slot keys into its NORM («§s3§s17§»), and nlp/slot_matcher.py walks them."""
     tests = slot_tests()
-    return [[_slot_token(slot, tests) for slot in pattern] for pattern in signal.all_patterns]
+    return [tuple(_step(slot, tests) for slot in pattern) for pattern in signal.all_patterns]
 
 
 def required_keys(signal: Signal) -> list[frozenset[str]]:

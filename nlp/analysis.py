@@ -14,17 +14,17 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, SENT_START
-from spacy.matcher import Matcher
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
 from spacy.tokens import Doc, Span
 
-from boligarkiv.lexicon import Lexicon, is_denial, load_lexicon, matcher_patterns, required_keys
+from boligarkiv.lexicon import Lexicon, is_denial, load_lexicon
 from boligarkiv.nlp.doc_kind import doc_kind_version
 from boligarkiv.nlp.entities import EntityHit, find_entities
 from boligarkiv.nlp.features import context_features, neighbour_context, sentence_features, word_features
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
 from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
+from boligarkiv.nlp.slot_matcher import HYPHEN_HASHES, find_matches, token_slots
 
 NLP_CODE_VERSION = "nlp-3"
 MIN_WORDS = 1000
@@ -93,58 +93,42 @@ class Analysis:
         }
 
 
-@cache
-def _matchers(lang: str) -> list[tuple[frozenset[str], str, Matcher]]:
-    """One spaCy Matcher per lexicon pattern, with the slot keys a sentence needs for it to apply.
-
-    A sentence runs only the patterns whose keys it contains; a single Matcher with every pattern would
-    test every pattern's first slot at every token. The pattern id («signal/n») explains a hit.
-    """
-    nlp = get_pipeline(lang)
-    out = []
-    for signal in load_lexicon().signals:
-        for pattern, req, pattern_id in zip(
-            matcher_patterns(signal), required_keys(signal), signal.pattern_ids, strict=True
-        ):
-            matcher = Matcher(nlp.vocab, validate=True)
-            matcher.add(signal.id, [pattern], greedy="LONGEST")
-            out.append((req, pattern_id, matcher))
-    return out
+ATTRS = [ORTH, LEMMA, LOWER, NORM]  # rules.LEMMA_COL / LOWER_COL and NORM_COL index these
+NORM_COL = 3
 
 
-def _slots(sent: Span) -> set[str]:
-    present: set[str] = set()
-    for token in sent:
-        norm = token.norm_
-        if norm[:1] == "§":
-            present.update(norm.strip("§").split("§"))
-    return present
-
-
-def lexicon_matches(sent: Span, lang: str, present: set[str] | None = None) -> list[tuple[Span, str]]:
-    """Lexicon matches in one sentence with their pattern ids (`present`: the sentence's slot keys)."""
+def lexicon_matches(
+    sent: Span, rows: list[list[int]] | None = None, present: set[str] | None = None
+) -> list[tuple[Span, str]]:
+    """Lexicon matches in one sentence with their pattern ids («signal/n»), matched over the slot keys in the
+    hash rows (`rows`: the doc's `ATTRS` array; `present`: the sentence's slot keys, when known)."""
+    doc = sent.doc
+    if rows is None:
+        rows = doc.to_array(ATTRS).tolist()
+    part = rows[sent.start : sent.end]
+    slots = token_slots([r[NORM_COL] for r in part], doc.vocab.strings)
     if present is None:
-        present = _slots(sent)
+        present = set().union(*slots) if slots else set()
     if not present:
         return []
+    hyphen = [r[0] in HYPHEN_HASHES for r in part]
     lex = load_lexicon().by_id
     out = []
-    for req, pattern_id, matcher in _matchers(lang):
-        if req <= present:
-            for span in matcher(sent, as_spans=True):
-                not_after = lex[span.label_].not_after
-                if not_after and _previous_word(span) in not_after:
-                    continue
-                out.append((span, pattern_id))
+    for a, b, pattern in find_matches(slots, hyphen, present):
+        span = Span(doc, sent.start + a, sent.start + b, label=pattern.signal)
+        not_after = lex[pattern.signal].not_after
+        if not_after and _previous_word(span) in not_after:
+            continue
+        out.append((span, pattern.pattern_id))
     return out
 
 
 def best_lexicon_hits(
-    sent: Span, lang: str, rows: list[list[int]], present: set[str] | None = None
+    sent: Span, rows: list[list[int]], present: set[str] | None = None
 ) -> dict[str, tuple[Span, str, bool]]:
     """Per signal, the sentence's clearest lexicon hit: (span, pattern id, negated). An affirmed hit beats a
     negated one; a denial («boligbehovet er dekket») outranks the affirming pattern inside it («boligbehov»)."""
-    matches = lexicon_matches(sent, lang, present)
+    matches = lexicon_matches(sent, rows, present)
     denied = [(m.label_, m.start, m.end) for m, pid in matches if is_denial(pid)]
     best: dict[str, tuple[Span, str, bool]] = {}
     for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
@@ -228,7 +212,6 @@ def _word_entry(doc: Doc, i: int, model: SignalModel | None) -> WordEntry:
 
 
 _no_model_words: dict[tuple[int, int], WordEntry] = {}
-ATTRS = [ORTH, LEMMA, LOWER]  # rules.LEMMA_COL / LOWER_COL index these
 
 
 def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: int) -> tuple[Span, list[str]]:
@@ -267,7 +250,7 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
         present, ids, content, context = _scan(doc, rows, sent.start, sent.end, model)
         if not content:
             continue
-        best = best_lexicon_hits(sent, lang, rows, present) if present else {}
+        best = best_lexicon_hits(sent, rows, present) if present else {}
         lex_signals = sorted(best)
         if model is not None:
             for sig in lex_signals:

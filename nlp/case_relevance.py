@@ -49,7 +49,7 @@ def title_probability(title: str, lang: str = "nb") -> float:
     doc = get_pipeline(lang)(title)
     best = 0.0
     for sent in doc.sents:
-        lex = sorted({span.label_ for span, _ in lexicon_matches(sent, lang)})
+        lex = sorted({span.label_ for span, _ in lexicon_matches(sent)})
         ids = model.ids([f for f, _ in sentence_features(sent, lex)])
         logits = model.logits(ids)
         best = max(best, max(1 / (1 + math.exp(-float(x))) for x in logits))

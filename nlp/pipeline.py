@@ -1,8 +1,8 @@
 """One entry point for the spaCy pipeline: nb_core_news_sm when installed, an offline pipeline otherwise.
 
-Offline: spaCy's Norwegian tokenizer, our sentence splitter (punctuation and layout, nlp/sentences.py),
-our lemmatiser (core/lemmas.py) and the
-signal Matcher. Nynorsk gets its own pipeline whose lemmatiser uses the Nynorsk dictionary; the Bokmål
+Offline: spaCy's Norwegian tokenizer, our sentence splitter (punctuation and layout, nlp/sentences.py) and
+our lemmatiser (core/lemmas.py), which also tags each word with the lexicon slots it satisfies for the
+pattern matching in nlp/slot_matcher.py. Nynorsk gets its own pipeline whose lemmatiser uses the Nynorsk dictionary; the Bokmål
 model, when installed, is used for Bokmål only.
 """
 

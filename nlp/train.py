@@ -58,7 +58,7 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
         for sent in doc.sents:
             if not any(not (t.is_space or t.is_punct) for t in sent):
                 continue
-            best = best_lexicon_hits(sent, lang, rows)
+            best = best_lexicon_hits(sent, rows)
             mentioned = sorted(best)
             affirmed = frozenset(sig for sig, (_, _, neg) in best.items() if not neg)
             targets = {}
