@@ -2,8 +2,8 @@
 
 Offline: spaCy's Norwegian tokenizer, our sentence splitter (punctuation and layout, nlp/sentences.py) and
 our lemmatiser (core/lemmas.py), which also tags each word with the lexicon slots it satisfies for the
-pattern matching in nlp/slot_matcher.py. Nynorsk gets its own pipeline whose lemmatiser uses the Nynorsk dictionary; the Bokmål
-model, when installed, is used for Bokmål only.
+pattern matching in nlp/slot_matcher.py. Nynorsk gets its own pipeline whose lemmatiser uses the Nynorsk
+dictionary; the Bokmål model, when installed, is used for Bokmål only.
 """
 
 from __future__ import annotations

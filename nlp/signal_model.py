@@ -10,6 +10,7 @@ weight rows, so it runs at dictionary-lookup speed and needs neither scikit-lear
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ class SignalModel:
         lengths = [len(ids) for ids in id_lists]
         indptr = np.zeros(len(id_lists) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        indices = np.fromiter((i for ids in id_lists for i in ids), dtype=np.int64, count=int(indptr[-1]))
+        indices = np.array(list(itertools.chain.from_iterable(id_lists)), dtype=np.int64)
         x = sparse.csr_matrix(
             (np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(id_lists), self.weights.shape[0])
         )
