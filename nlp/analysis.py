@@ -7,8 +7,10 @@ a short text is not inflated). Every point traces back to a hit and its quote.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
@@ -98,15 +100,23 @@ NORM_COL = 3
 
 
 def lexicon_matches(
-    sent: Span, rows: list[list[int]] | None = None, present: set[str] | None = None
+    sent: Span,
+    rows: list[list[int]] | None = None,
+    present: set[str] | None = None,
+    page_slots: Sequence[Collection[str]] | None = None,
 ) -> list[tuple[Span, str]]:
     """Lexicon matches in one sentence with their pattern ids («signal/n»), matched over the slot keys in the
-    hash rows (`rows`: the doc's `ATTRS` array; `present`: the sentence's slot keys, when known)."""
+    hash rows (`rows`: the doc's `ATTRS` array; `present`: the sentence's slot keys and `page_slots` every
+    token's, when known)."""
     doc = sent.doc
     if rows is None:
         rows = doc.to_array(ATTRS).tolist()
     part = rows[sent.start : sent.end]
-    slots = token_slots([r[NORM_COL] for r in part], doc.vocab.strings)
+    slots = (
+        page_slots[sent.start : sent.end]
+        if page_slots is not None
+        else token_slots([r[NORM_COL] for r in part], doc.vocab.strings)
+    )
     if present is None:
         present = set().union(*slots) if slots else set()
     if not present:
@@ -124,11 +134,14 @@ def lexicon_matches(
 
 
 def best_lexicon_hits(
-    sent: Span, rows: list[list[int]], present: set[str] | None = None
+    sent: Span,
+    rows: list[list[int]],
+    present: set[str] | None = None,
+    page_slots: Sequence[Collection[str]] | None = None,
 ) -> dict[str, tuple[Span, str, bool]]:
     """Per signal, the sentence's clearest lexicon hit: (span, pattern id, negated). An affirmed hit beats a
     negated one; a denial («boligbehovet er dekket») outranks the affirming pattern inside it («boligbehov»)."""
-    matches = lexicon_matches(sent, rows, present)
+    matches = lexicon_matches(sent, rows, present, page_slots)
     denied = [(m.label_, m.start, m.end) for m, pid in matches if is_denial(pid)]
     best: dict[str, tuple[Span, str, bool]] = {}
     for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
@@ -147,52 +160,62 @@ def best_lexicon_hits(
 WordEntry = tuple[bool, tuple[str, ...], list[int], str, tuple[int, ...]]
 
 
-def _scan(
-    doc: Doc, rows: list[list[int]], start: int, end: int, model: SignalModel | None
-) -> tuple[set[str], set[int], bool, set[int]]:
-    """One pass over a sentence's (ORTH, LEMMA) hash rows from Doc.to_array, so no Token objects are built:
-    its lexicon slot keys, its feature ids (a set: features are binary, as trained), whether it has content,
-    and the context ids it lends its neighbours. What a word contributes is computed once per (form, lemma)
-    and per model."""
-    present: set[str] = set()
-    ids: set[int] = set()
-    context: set[int] = set()
-    content = False
+@dataclass
+class PageScan:
+    """A page's sentences with content and, per sentence, its lexicon slot keys, word feature ids, bigram ids
+    and the context ids it lends its neighbours (the id lists are empty without a model); plus every token's
+    slot keys, for the pattern matching."""
+
+    spans: list[Span]
+    present: list[set[str]]
+    word_ids: list[list[int]]
+    bigram_ids: list[list[int]]
+    context: list[list[int]]
+    token_slots: list[tuple[str, ...]]
+
+
+def _scan_page(doc: Doc, rows: list[list[int]], model: SignalModel | None) -> PageScan:
+    """Read from the hash rows of Doc.to_array, so no Token object is built; what a word contributes is
+    computed once per (form, lemma) and per model, and the per-word work is a few list operations over the
+    page rather than a loop step per word."""
     cache = model.word_ids if model is not None else _no_model_words
-    bigrams = model.bigram_ids if model is not None else {}
-    prev: str | None = None
-    prev_hash = 0
-    for i in range(start, end):
-        row = rows[i]
-        key = (row[0], row[1])
-        hit = cache.get(key)
+    entries: list[WordEntry] = []
+    for i, row in enumerate(rows):
+        hit = cache.get((row[0], row[1]))
         if hit is None:
             hit = _word_entry(doc, i, model)
             if len(cache) < 500_000:
-                cache[key] = hit
-        is_content, slots, word, lemma, ctx = hit
-        if not is_content:
+                cache[(row[0], row[1])] = hit
+        entries.append(hit)
+    spans: list[Span] = []
+    present: list[set[str]] = []
+    word_ids: list[list[int]] = []
+    bigram_ids: list[list[int]] = []
+    context: list[list[int]] = []
+    bigrams = model.bigram_ids if model is not None else {}
+    for sent in sentence_spans(doc):
+        content = [k for k in range(sent.start, sent.end) if entries[k][0]]
+        if not content:
             continue
-        content = True
-        if slots:
-            present.update(slots)
+        spans.append(sent)
+        present.append({key for k in content for key in entries[k][1]})
         if model is None:
             continue
-        ids.update(word)
-        context.update(ctx)
-        if prev is not None:
+        word_ids.append(list(itertools.chain.from_iterable(entries[k][2] for k in content)))
+        context.append(list(itertools.chain.from_iterable(entries[k][4] for k in content)))
+        pairs = []
+        for a, b in itertools.pairwise(content):
             # Bigram ids by the two lemmas' hashes: no string is built for a pair seen before.
-            pair = (prev_hash, row[1])
+            pair = (rows[a][1], rows[b][1])
             j = bigrams.get(pair)
             if j is None:
-                j = model.vocab.get(f"b:{prev}|{lemma}", -1)
+                j = model.vocab.get(f"b:{entries[a][3]}|{entries[b][3]}", -1)
                 if len(bigrams) < 1_000_000:
                     bigrams[pair] = j
             if j >= 0:
-                ids.add(j)
-        prev = lemma
-        prev_hash = row[1]
-    return present, ids, content, context
+                pairs.append(j)
+        bigram_ids.append(pairs)
+    return PageScan(spans, present, word_ids, bigram_ids, context, [e[1] for e in entries])
 
 
 def _word_entry(doc: Doc, i: int, model: SignalModel | None) -> WordEntry:
@@ -244,44 +267,45 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
     # First pass over every sentence: slot keys and feature ids from the hash rows, lexicon matches where a
     # slot is present; then the model's logits for all sentences in one sparse product.
     scanned: list[tuple[Span, dict[str, tuple[Span, str, bool]], list[str]]] = []
-    id_sets: list[set[int]] = []
-    contexts: list[set[int]] = []
-    for sent in sentence_spans(doc):
-        present, ids, content, context = _scan(doc, rows, sent.start, sent.end, model)
-        if not content:
-            continue
-        best = best_lexicon_hits(sent, rows, present) if present else {}
+    scan = _scan_page(doc, rows, model)
+    lex_ids: list[list[int]] = []
+    for sent, slots in zip(scan.spans, scan.present, strict=True):
+        best = best_lexicon_hits(sent, rows, slots, scan.token_slots) if slots else {}
         lex_signals = sorted(best)
-        if model is not None:
-            for sig in lex_signals:
-                i = model.vocab.get(f"lex:{sig}")
-                if i is not None:
-                    ids.add(i)
-        elif not best:
+        if model is None and not best:
             continue
         scanned.append((sent, best, lex_signals))
-        id_sets.append(ids)
-        contexts.append(context)
+        if model is not None:
+            lex_ids.append([i for i in (model.vocab.get(f"lex:{sig}") for sig in lex_signals) if i is not None])
     all_logits = None
     if model is not None and scanned:
-        # Each sentence also sees the words of the sentences before and after it, as in training.
-        id_lists = [list(ids | ctx) for ids, ctx in zip(id_sets, neighbour_context(contexts), strict=True)]
+        # Each sentence also sees the words of the sentences before and after it, as in training; features are
+        # binary, so each sentence lists an id once.
+        neighbours = neighbour_context(scan.context)
+        id_lists = [
+            list({*w, *b, *x, *n})
+            for w, b, x, n in zip(scan.word_ids, scan.bigram_ids, lex_ids, neighbours, strict=True)
+        ]
         all_logits = model.batch_logits(id_lists)
-    fires_any = (all_logits >= model.logit_thresholds).any(axis=1) if all_logits is not None else None
+    fire_matrix = all_logits >= model.logit_thresholds if model is not None and all_logits is not None else None
     for k, (sent, best, lex_signals) in enumerate(scanned):
         logits = None
-        if all_logits is not None:
-            assert fires_any is not None
-            if not best and not fires_any[k]:
+        # Only a signal with a lexicon hit or a model score over its threshold can fire here.
+        candidates = set(best)
+        if all_logits is not None and fire_matrix is not None and model is not None:
+            candidates.update(model.signals[c] for c in np.flatnonzero(fire_matrix[k]))
+            if not candidates:
                 continue  # nothing fires in this sentence: most sentences end here
             logits = all_logits[k]
         sentence_level: str | None = None
         for signal_id in lex:
+            if signal_id not in candidates:
+                continue
             mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
             lexhit = best.get(signal_id)
             col = cols.get(signal_id)
             prob = sigmoid(float(logits[col])) if logits is not None and col is not None and mode != "lexicon" else None
-            model_fires = prob is not None and model is not None and bool(logits[col] >= model.logit_thresholds[col])
+            model_fires = prob is not None and fire_matrix is not None and bool(fire_matrix[k, col])
             if model_fires and model is not None and model.gated.get(signal_id):
                 # A gated signal's model hit needs the concept's own word in the sentence (training chose this).
                 cue = cue_patterns().get(signal_id)

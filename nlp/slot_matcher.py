@@ -10,7 +10,7 @@ then non-overlapping matches longest first (`greedy="LONGEST"`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -60,7 +60,7 @@ def token_slots(norm_hashes: Sequence[int], strings: StringStore) -> list[frozen
 
 
 def _ends(
-    steps: tuple[Step, ...], k: int, pos: int, slots: Sequence[frozenset[str]], hyphen: Sequence[bool]
+    steps: tuple[Step, ...], k: int, pos: int, slots: Sequence[Collection[str]], hyphen: Sequence[bool]
 ) -> set[int]:
     """Positions where a match of steps[k:] starting at `pos` can end."""
     if k == len(steps):
@@ -80,7 +80,7 @@ def _ends(
 
 
 def match_pattern(
-    pattern: SlotPattern, slots: Sequence[frozenset[str]], hyphen: Sequence[bool]
+    pattern: SlotPattern, slots: Sequence[Collection[str]], hyphen: Sequence[bool]
 ) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) matches of one pattern in one sentence, longest first, then by start."""
     first = pattern.steps[0]
@@ -105,7 +105,7 @@ def match_pattern(
 
 
 def find_matches(
-    slots: Sequence[frozenset[str]], hyphen: Sequence[bool], present: set[str] | frozenset[str]
+    slots: Sequence[Collection[str]], hyphen: Sequence[bool], present: set[str] | frozenset[str]
 ) -> list[tuple[int, int, SlotPattern]]:
     """Every pattern's matches in one sentence (positions relative to it), for patterns whose required slots
     the sentence holds."""
