@@ -72,7 +72,7 @@ def run_analyse(
     n_workers = workers or os.cpu_count() or 1
     # Documents are claimed a few at a time, so other `analyse` processes sharing the database share the work.
     claims = Claims(archive, "analyse", version, lease=lease or archive.settings.work_lease_seconds, batch=n_workers)
-    # Build the pipelines, matchers and models before forking, so every worker shares them instead of
+    # Build the pipelines, lexicon patterns and models before forking, so every worker shares them instead of
     # building them again for each document.
     for lang in ("nb", "nn"):
         analyse_pages(["Kommunen skal bygge utleieboliger."], lang)
