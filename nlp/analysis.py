@@ -288,6 +288,7 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
         ]
         all_logits = model.batch_logits(id_lists)
     fire_matrix = all_logits >= model.logit_thresholds if model is not None and all_logits is not None else None
+    trusted = model.trusted if model is not None else frozenset()
     for k, (sent, best, lex_signals) in enumerate(scanned):
         logits = None
         # Only a signal with a lexicon hit or a model score over its threshold can fire here.
@@ -314,8 +315,9 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
                 fires = lexhit is not None
             elif mode == "model":
                 # A negated lexicon hit is kept even where the model decides: it affirms nothing (scores skip
-                # it) and shows a passage that rejects or denies the concept.
-                fires = model_fires or (lexhit is not None and lexhit[2])
+                # it) and shows a passage that rejects or denies the concept. A trusted pattern (right in the
+                # training data, or never met there) fires alone.
+                fires = model_fires or (lexhit is not None and (lexhit[2] or lexhit[1] in trusted))
             else:
                 fires = lexhit is not None or model_fires
             if not fires:

@@ -34,6 +34,9 @@ class SignalModel:
     meta: dict
     # Signals whose model hits need one of the signal's cue words in the sentence (core/lexicon.py).
     gated: dict[str, bool] = field(default_factory=dict)
+    # Lexicon patterns whose hits fire on their own even where the model decides (nlp/train.py:
+    # trusted_patterns).
+    trusted: frozenset[str] = frozenset()
     # Feature ids per (form, lemma), filled by the analysis as it meets words.
     word_ids: dict[tuple[int, int], tuple] = field(default_factory=dict, repr=False)
     bigram_ids: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # -1: not a feature
@@ -84,7 +87,13 @@ class SignalModel:
     def save(self, path: Path) -> None:
         names = sorted(self.vocab, key=self.vocab.__getitem__)
         meta = dict(self.meta)
-        meta.update(signals=list(self.signals), modes=self.modes, thresholds=self.thresholds, gated=self.gated)
+        meta.update(
+            signals=list(self.signals),
+            modes=self.modes,
+            thresholds=self.thresholds,
+            gated=self.gated,
+            trusted=sorted(self.trusted),
+        )
         body = json.dumps(meta, ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(body.encode() + self.weights.tobytes() + "\n".join(names).encode()).hexdigest()
         meta["version"] = "sig-" + digest[:12]
@@ -115,6 +124,7 @@ class SignalModel:
             thresholds={k: float(v) for k, v in meta["thresholds"].items()},
             meta=meta,
             gated={k: bool(v) for k, v in meta.get("gated", {}).items()},
+            trusted=frozenset(meta.get("trusted", [])),
         )
 
 

@@ -30,6 +30,7 @@ C = 1.0
 CLASS_WEIGHT: str | None = "balanced"
 MIN_COUNT = 2
 INNER_FOLDS = 4
+TRUST = 0.9
 THRESHOLDS = (*(round(x, 2) for x in np.arange(0.3, 0.96, 0.05)), 0.97, 0.98, 0.99)
 
 
@@ -40,6 +41,7 @@ class ParsedSentence:
     lexicon: frozenset[str]  # signals with a non-negated lexicon hit in this sentence
     targets: dict[str, int]  # 1 positive, 0 negative, -1 left out
     cued: frozenset[str] = frozenset()  # signals whose model cue (a word part from the guide) is in the sentence
+    patterns: frozenset[str] = frozenset()  # ids of the lexicon patterns behind the affirmed hits
 
 
 def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
@@ -61,6 +63,7 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
             best = best_lexicon_hits(sent, rows)
             mentioned = sorted(best)
             affirmed = frozenset(sig for sig, (_, _, neg) in best.items() if not neg)
+            fired = frozenset(pid for _, pid, neg in best.values() if not neg)
             targets = {}
             for s in signals:
                 if any(a < sent.end_char and sent.start_char < b for a, b in p.spans.get(s, [])):
@@ -72,7 +75,7 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
             low = sent.text.lower()
             cued = frozenset(sig for sig, rx in cues.items() if rx.search(low))
             feats = list(dict.fromkeys(f for f, _ in sentence_features(sent, mentioned)))
-            out.append(ParsedSentence(pi, feats, affirmed, targets, cued))
+            out.append(ParsedSentence(pi, feats, affirmed, targets, cued, fired))
             contexts.append({f for t in content_tokens(sent) for f in context_features(t.lemma_.lower(), t._.heads)})
         # The neighbours' words, as the analysis adds them (nlp/analysis.py: _with_context).
         for k, ctx in enumerate(neighbour_context(contexts)):
@@ -112,6 +115,25 @@ def _fit_weights(sents: list[ParsedSentence], signals: list[str]) -> tuple[dict[
 def _probabilities(model: SignalModel, sents: list[ParsedSentence]) -> np.ndarray:
     logits = model.batch_logits([model.ids(s.features) for s in sents]).reshape(len(sents), len(model.signals))
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+
+def trusted_patterns(passages: list[Passage], sents: list[ParsedSentence]) -> frozenset[str]:
+    """Lexicon patterns whose hits fire on their own even where the model decides a signal: those whose hits
+    in the training data fall in passages labelled with the signal — (such passages + 1) / (passages hit + 1)
+    >= TRUST — and so those the data never meets: the model has learnt nothing about such words, and the label
+    guide they were written from is the definition. Patterns that misfire are left to the model."""
+    hit: dict[str, set[int]] = {}
+    for s in sents:
+        for pid in s.patterns:
+            hit.setdefault(pid, set()).add(s.passage)
+    trusted = set()
+    for signal in load_lexicon().signals:
+        for pid in signal.pattern_ids:
+            found = hit.get(pid, set())
+            good = sum(passages[i].present(signal.id) for i in found)
+            if (good + 1) / (len(found) + 1) >= TRUST:
+                trusted.add(pid)
+    return frozenset(trusted)
 
 
 def _choose_rules(
@@ -176,7 +198,8 @@ def train_parsed(passages: list[Passage], sents: list[ParsedSentence]) -> Signal
     modes, thresholds, gated, report = _choose_rules(passages, sents, signals)
     vocab, w, b = _fit_weights(sents, signals)
     meta = {"inner_cv": report, "sentences": len(sents), "passages": len({s.passage for s in sents})}
-    return SignalModel(tuple(signals), vocab, w, b, modes, thresholds, meta, gated=gated)
+    trusted = trusted_patterns(passages, sents)
+    return SignalModel(tuple(signals), vocab, w, b, modes, thresholds, meta, gated=gated, trusted=trusted)
 
 
 def corpus_digest(directory: Path) -> str:

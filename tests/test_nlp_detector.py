@@ -214,3 +214,30 @@ def test_a_denial_pattern_negates_the_concept_by_its_words() -> None:
     assert [h.negated for h in met if h.signal == "boligbehov"] == [True]
     need = analyse_pages(["Boligbehovet er stort i dag."], "nb").hits
     assert [h.negated for h in need if h.signal == "boligbehov"] == [False]
+
+
+def test_a_trusted_pattern_fires_where_the_model_decides() -> None:
+    """Under `model`, a lexicon hit is only a feature — unless training found its pattern right (or never met
+    it): then it fires on its own, with the pattern as its explanation."""
+    text = ["Det er lange ventelister."]
+    model = _one_signal_model({"l:skole": 1.0}, bias=-9.0)
+    assert [h for h in analyse_pages(text, "nb", model).hits if h.signal == "boligbehov"] == []
+    model.trusted = frozenset({"boligbehov/2"})  # «venteliste*»
+    hits = [h for h in analyse_pages(text, "nb", model).hits if h.signal == "boligbehov"]
+    assert [(h.source, h.pattern, h.negated) for h in hits] == [("lexicon", "boligbehov/2", False)]
+
+
+def test_trust_is_earned_in_the_training_passages() -> None:
+    from boligarkiv.nlp.corpus import Passage
+    from boligarkiv.nlp.train import parse_passages, trusted_patterns
+
+    def passage(pid: str, text: str, need: str) -> Passage:
+        return Passage(pid, "", "", None, "nb", text, {"boligbehov": need}, {})
+
+    right = [passage(f"r{i}", "Det er lange ventelister for bolig.", "present") for i in range(3)]
+    wrong = [passage(f"w{i}", "Kommunen har boligbehov i tankene.", "absent") for i in range(3)]
+    passages = right + wrong
+    trusted = trusted_patterns(passages, parse_passages(passages))
+    assert "boligbehov/2" in trusted  # venteliste*: right in all three passages it met
+    assert "boligbehov/1" not in trusted  # boligbehov*: wrong in all three
+    assert "deleie/1" in trusted  # never met: the guide defines it
