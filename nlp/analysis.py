@@ -237,8 +237,11 @@ def _word_entry(doc: Doc, i: int, model: SignalModel | None) -> WordEntry:
 _no_model_words: dict[tuple[int, int], WordEntry] = {}
 
 
-def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: int) -> tuple[Span, list[str]]:
-    """The word that pushed the sentence over the threshold most, and the strongest features."""
+def _explain(
+    model: SignalModel, sent: Span, lexicon_signals: list[str], col: int, context_ids: Collection[int] = ()
+) -> tuple[Span, list[str]]:
+    """The word that pushed the sentence over the threshold most, and the strongest features — the words
+    the neighbouring sentences lent it (`n:…`) included."""
     contrib: dict[int, float] = defaultdict(float)
     named: dict[str, float] = {}
     for feat, tok_i in sentence_features(sent, lexicon_signals):
@@ -248,13 +251,15 @@ def _explain(model: SignalModel, sent: Span, lexicon_signals: list[str], col: in
         w = float(model.weights[idx, col])
         contrib[tok_i] += w
         named[feat] = w
+    for idx in context_ids:
+        named[model.names[idx]] = float(model.weights[idx, col])
     doc = sent.doc
     anchor = max(contrib, key=contrib.__getitem__) if contrib else sent.start
     top = [f"{f} ({w:+.2f})" for f, w in sorted(named.items(), key=lambda kv: -kv[1])[:4] if w > 0]
     return doc[anchor : anchor + 1], top
 
 
-def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: str | None = None) -> list[Hit]:
+def _hits_in(doc: Doc, page: int, model: SignalModel | None, text: str | None = None) -> list[Hit]:
     """At most one hit per sentence and signal (the clearest quote), lexicon and model combined by the
     decision rule the model was trained with."""
     lex = load_lexicon().by_id
@@ -278,6 +283,7 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
         if model is not None:
             lex_ids.append([i for i in (model.vocab.get(f"lex:{sig}") for sig in lex_signals) if i is not None])
     all_logits = None
+    neighbours: list[set[int]] = []
     if model is not None and scanned:
         # Each sentence also sees the words of the sentences before and after it, as in training; features are
         # binary, so each sentence lists an id once.
@@ -331,7 +337,7 @@ def _hits_in(doc: Doc, page: int, lang: str, model: SignalModel | None, text: st
                 source = "lexicon+model" if model_fires else "lexicon"
             else:
                 assert model is not None
-                span, features = _explain(model, sent, lex_signals, cols[signal_id])
+                span, features = _explain(model, sent, lex_signals, cols[signal_id], neighbours[k])
                 pattern_id, neg = None, negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
                 source = "model"
             hits.append(
@@ -393,7 +399,7 @@ def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | bool 
     for number, (text, doc) in enumerate(zip(pages, nlp.pipe(pages, batch_size=16), strict=True), start=1):
         flags = doc.to_array([IS_PUNCT, IS_SPACE])
         result.words += int((flags.sum(axis=1) == 0).sum()) if len(doc) else 0
-        result.hits.extend(_hits_in(doc, number, lang, model, text))
+        result.hits.extend(_hits_in(doc, number, model, text))
         result.entities.extend((number, e) for e in find_entities(text))
         if has_ner:
             for ent in doc.ents:

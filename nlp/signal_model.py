@@ -57,6 +57,15 @@ class SignalModel:
         return cached
 
     @property
+    def names(self) -> list[str]:
+        """Feature names by id (for explanations)."""
+        cached = self.__dict__.get("_names")
+        if cached is None:
+            cached = sorted(self.vocab, key=self.vocab.__getitem__)
+            self.__dict__["_names"] = cached
+        return cached
+
+    @property
     def version(self) -> str:
         return str(self.meta.get("version", "model-none"))
 

@@ -4,11 +4,13 @@ Examples are sentences. A sentence is positive for a signal when it overlaps one
 quotes for it (present or negated: negation is decided by rules on the hit's clause, not learned); it is
 negative when the passage does not mention the signal at all. Other sentences of a passage that mentions
 the signal are left out, since the labellers quote at most five places and an unquoted sentence may still
-say it. One logistic regression per signal (scikit-learn, balanced classes).
+say it. One logistic regression per signal (scikit-learn, balanced classes) over binary features, the
+neighbouring sentences' words included (nlp/features.py).
 
 The decision rule per signal — lexicon alone, model alone, or either — and the model's threshold are chosen
-by grouped cross-validation inside the training passages, maximising passage-level F1. Nothing is tuned on
-the passages being scored: bench/signals.py calls `train_parsed` once per outer fold.
+by grouped cross-validation inside the training passages, maximising passage-level F1. Under «model alone»,
+lexicon patterns the training passages trust still fire on their own (`trusted_patterns`). Nothing is tuned
+on the passages being scored: bench/signals.py calls `train_parsed` once per outer fold.
 """
 
 from __future__ import annotations

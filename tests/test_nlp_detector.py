@@ -189,6 +189,7 @@ def test_features_are_binary_and_neighbours_lend_context() -> None:
     hits = [h for h in analyse_pages(text, "nb", model).hits if h.signal == "boligbehov"]
     assert [h.sentence for h in hits] == ["Boliger i sentrum."]
     assert hits[0].probability == pytest.approx(1 / (1 + 2.718281828**-2.0), abs=1e-3)
+    assert "n:l:venteliste (+3.00)" in hits[0].features  # the explanation names what the neighbour lent
 
 
 def test_training_sees_the_same_context_and_binary_features() -> None:
