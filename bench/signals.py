@@ -150,6 +150,7 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
         f"{k} folds (parsed in {time.time() - t0:.1f} s)"
     )
     tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
+    by_language: dict[str, Tally] = {"nb": Tally(), "nn": Tally()}
     negated_pred: dict[str, set[str]] = {}
     kinds: dict[str, tuple[str, bool]] = {}
     detector_hits: dict[str, list] = {}
@@ -171,11 +172,15 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
             detector_hits[p.id] = LAST_HITS[p.id]
             tokens += words
             tallies["detector"].add(p, affirmed, signals)
+            by_language["nn" if p.lang == "nn" else "nb"].add(p, affirmed, signals)
             negated_pred[p.id] = negated
             kinds[p.id] = kind_model.predict(p.title, p.text, p.url)
         print(f"  fold {f}: trained on {len(train_idx)} passages, scored {len(passages) - len(train_idx)}")
     print("\nheld-out (cross-validated), passage level:")
     print_table(signals, tallies)
+    for lang, tally in by_language.items():
+        n, p, r, f = tally.prf()
+        print(f"detector micro, {lang} passages only: P {p:.2f} R {r:.2f} F1 {f:.2f} (n={n})")
     print(negation_line(passages, negated_pred, signals))
     for line in doc_kind_lines(passages, kinds):
         print(line + " (held-out)")
