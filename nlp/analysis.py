@@ -28,7 +28,7 @@ from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 from boligarkiv.nlp.slot_matcher import HYPHEN_HASHES, find_matches, token_slots
 
-NLP_CODE_VERSION = "nlp-3"
+NLP_CODE_VERSION = "nlp-4"  # binary and context features, denials, trusted patterns, slot matching
 MIN_WORDS = 1000
 
 
