@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from boligarkiv.lexicon import load_lexicon
-from boligarkiv.nlp.analysis import analyse_pages
+from boligarkiv.nlp.analysis import Hit, analyse_pages
 from boligarkiv.nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus
 from boligarkiv.nlp.doc_kind import DocKindModel, train_doc_kind
 from boligarkiv.nlp.signal_model import load_signal_model
@@ -55,16 +55,12 @@ def baseline_found(p: Passage) -> set[str]:
     return {s for s, rx in BASELINE.items() if re.search(rx, p.text, re.IGNORECASE)}
 
 
-LAST_HITS: dict[str, list] = {}
-
-
-def found(p: Passage, model: object) -> tuple[set[str], set[str], int]:
-    """(signals with an affirmed hit, signals with only negated hits, tokens)."""
+def found(p: Passage, model: object) -> tuple[set[str], set[str], int, list[Hit]]:
+    """(signals with an affirmed hit, signals with only negated hits, tokens, the hits)."""
     a = analyse_pages([p.text], p.lang, model)  # type: ignore[arg-type]
-    LAST_HITS[p.id] = a.hits
     affirmed = {h.signal for h in a.hits if not h.negated}
     negated = {h.signal for h in a.hits if h.negated} - affirmed
-    return affirmed, negated, a.words
+    return affirmed, negated, a.words, a.hits
 
 
 class Tally:
@@ -124,7 +120,7 @@ def doc_kind_lines(passages: list[Passage], predicted: dict[str, tuple[str, bool
     ]
 
 
-def print_errors(passages: list[Passage], hits: dict[str, list], signals: list[str]) -> None:
+def print_errors(passages: list[Passage], hits: dict[str, list[Hit]], signals: list[str]) -> None:
     """Held-out misses and false alarms per signal, with the gold quote or the sentence that fired."""
     by_id = {p.id: p for p in passages}
     for s in signals:
@@ -153,7 +149,7 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
     by_language: dict[str, Tally] = {"nb": Tally(), "nn": Tally()}
     negated_pred: dict[str, set[str]] = {}
     kinds: dict[str, tuple[str, bool]] = {}
-    detector_hits: dict[str, list] = {}
+    detector_hits: dict[str, list[Hit]] = {}
     cpu = 0.0
     tokens = 0
     for f in range(k):
@@ -167,9 +163,8 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
             tallies["baseline"].add(p, baseline_found(p), signals)
             tallies["lexicon"].add(p, found(p, False)[0], signals)
             c0 = time.process_time()
-            affirmed, negated, words = found(p, model)
+            affirmed, negated, words, detector_hits[p.id] = found(p, model)
             cpu += time.process_time() - c0
-            detector_hits[p.id] = LAST_HITS[p.id]
             tokens += words
             tallies["detector"].add(p, affirmed, signals)
             by_language["nn" if p.lang == "nn" else "nb"].add(p, affirmed, signals)
@@ -198,7 +193,7 @@ def evaluate(passages_file: Path, labels_file: Path) -> None:
     for p in passages:
         tallies["baseline"].add(p, baseline_found(p), signals)
         tallies["lexicon"].add(p, found(p, False)[0], signals)
-        affirmed, negated, _ = found(p, model)
+        affirmed, negated, _, _ = found(p, model)
         tallies["detector"].add(p, affirmed, signals)
         negated_pred[p.id] = negated
     print(f"{len(passages)} passages scored with the shipped model ({model.version if model else 'no model'})")
