@@ -132,6 +132,56 @@ def test_signals_command_shows_why(tmp_path: Path) -> None:
     assert data["hits"] and all({"source", "pattern", "probability", "features"} <= set(h) for h in data["hits"])
 
 
+def test_bench_scores_any_labelled_set(tmp_path: Path) -> None:
+    """`bench/signals.py --eval` reads a labelled set in the corpus's format and scores the shipped model on it
+    next to the keyword baseline (two self-written passages: a check of the tool, not a figure)."""
+    import json
+
+    signals = list(load_signal_model().signals)  # type: ignore[union-attr]
+    rows = [
+        (
+            "e1",
+            "Kommunen formidler startlån til førstegangskjøpere.",
+            {"startlan": "present"},
+            {"startlan": ["startlån"]},
+        ),
+        (
+            "e2",
+            "Leie-til-eie er ikke aktuelt for kommunen.",
+            {"leie_til_eie": "negated"},
+            {"leie_til_eie": ["Leie-til-eie"]},
+        ),
+    ]
+    with (
+        (tmp_path / "p.jsonl").open("w", encoding="utf-8") as fp,
+        (tmp_path / "l.jsonl").open("w", encoding="utf-8") as fl,
+    ):
+        for pid, text, labels, evidence in rows:
+            fp.write(
+                json.dumps({"id": pid, "url": "", "title": "", "kommune": None, "lang": "nb", "text": text}) + "\n"
+            )
+            full = {s: labels.get(s, "absent") for s in signals}
+            fl.write(json.dumps({"id": pid, "labels": full, "evidence": evidence, "doc_kind": "nettside"}) + "\n")
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "signals.py"),
+            "--eval",
+            str(tmp_path / "p.jsonl"),
+            str(tmp_path / "l.jsonl"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "2 passages scored with the shipped model" in run.stdout
+    startlan = next(line for line in run.stdout.splitlines() if line.startswith("startlan"))
+    assert startlan.split()[-3:] == ["1.00", "1.00", "1.00"]  # the detector's P, R, F1
+    assert "negation-only passages recognised as negated: 1/1" in run.stdout
+
+
 def test_abolished_after_the_concept_is_a_negation() -> None:
     hits = analyse_pages(["Det forhold at prisreguleringene på boligmarkedet er avskaffet, gjør det dyrt."], "nb").hits
     assert [h.negated for h in hits if h.signal == "prisregulert"] == [True]
