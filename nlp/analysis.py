@@ -24,7 +24,7 @@ from boligarkiv.nlp.doc_kind import doc_kind_version
 from boligarkiv.nlp.entities import EntityHit, find_entities
 from boligarkiv.nlp.features import context_features, neighbour_context, sentence_features, word_features
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
-from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, negated_in_rows
+from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, cue_within, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 from boligarkiv.nlp.slot_matcher import HYPHEN_HASHES, find_matches, token_slots
 
@@ -140,8 +140,17 @@ def best_lexicon_hits(
     page_slots: Sequence[Collection[str]] | None = None,
 ) -> dict[str, tuple[Span, str, bool]]:
     """Per signal, the sentence's clearest lexicon hit: (span, pattern id, negated). An affirmed hit beats a
-    negated one; a denial («boligbehovet er dekket») outranks the affirming pattern inside it («boligbehov»)."""
+    negated one; a denial («boligbehovet er dekket») outranks the affirming pattern inside it («boligbehov»),
+    and a denial with a negation cue («… er ikke dekket») affirms the concept."""
     matches = lexicon_matches(sent, rows, present, page_slots)
+
+    def negated(span: Span, pattern_id: str) -> bool:
+        cue = negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
+        if is_denial(pattern_id):
+            # A denial denied states the concept: «boligbehovet er ikke dekket», «ikkje overkapasitet på bustader».
+            return not (cue or cue_within(rows, span.start, span.end))
+        return cue
+
     denied = [(m.label_, m.start, m.end) for m, pid in matches if is_denial(pid)]
     best: dict[str, tuple[Span, str, bool]] = {}
     for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
@@ -149,7 +158,7 @@ def best_lexicon_hits(
             lab == span.label_ and a <= span.start and span.end <= b for lab, a, b in denied
         ):
             continue
-        neg = is_denial(pattern_id) or negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
+        neg = negated(span, pattern_id)
         old = best.get(span.label_)
         if old is None or (old[2] and not neg):
             best[span.label_] = (span, pattern_id, neg)

@@ -183,6 +183,16 @@ def negated_in_rows(rows: list[list[int]], sent_start: int, sent_end: int, start
     return False
 
 
+def cue_within(rows: list[list[int]], start: int, end: int) -> bool:
+    """Whether a negation cue stands among the tokens start:end themselves («boligbehovet er ikke dekket»)."""
+    n = len(rows)
+    for i in range(start, end):
+        low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
+        if (lemma in _NEG_H or low in _NEG_H) and not (i + 1 < n and rows[i + 1][LOWER_COL] in _NOT_NEXT_H):
+            return True
+    return False
+
+
 def commitment_in_rows(rows: list[list[int]], sent_start: int, sent_end: int) -> str:
     """The strongest claim a sentence makes, from hash rows; computed once per sentence, shared by its hits."""
     lemmas = {r[LEMMA_COL] for r in rows[sent_start:sent_end]}

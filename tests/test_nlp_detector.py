@@ -265,6 +265,11 @@ def test_a_denial_pattern_negates_the_concept_by_its_words() -> None:
     assert [h.negated for h in met if h.signal == "boligbehov"] == [True]
     need = analyse_pages(["Boligbehovet er stort i dag."], "nb").hits
     assert [h.negated for h in need if h.signal == "boligbehov"] == [False]
+    # A denial denied states the need.
+    unmet = analyse_pages(["Boligbehovet er ikke dekket."], "nb").hits
+    assert [h.negated for h in unmet if h.signal == "boligbehov"] == [False]
+    cannot = analyse_pages(["De som ikkje kan ivareta bustadbehovet sitt sjølv, får hjelp."], "nn").hits
+    assert [h.negated for h in cannot if h.signal == "boligbehov"] == [False]
 
 
 def test_a_trusted_pattern_fires_where_the_model_decides() -> None:
