@@ -163,34 +163,35 @@ _INTENSJON_H = _hashes(INTENSJON)
 LEMMA_COL, LOWER_COL = 1, 2  # columns of the rows the analysis builds
 
 
+def _undone(rows: list[list[int]], i: int) -> bool:
+    """The word after token i undoes a negation there («ikke bare», «ikke-kommersiell», «ikke tvil»)."""
+    return i + 1 < len(rows) and rows[i + 1][LOWER_COL] in _NOT_NEXT_H
+
+
+def _neg_cue_at(rows: list[list[int]], i: int) -> bool:
+    return (rows[i][LEMMA_COL] in _NEG_H or rows[i][LOWER_COL] in _NEG_H) and not _undone(rows, i)
+
+
 def negated_in_rows(rows: list[list[int]], sent_start: int, sent_end: int, start: int, end: int) -> bool:
     """Whether the tokens start:end of a sentence are negated (see the module docstring), from hash rows."""
-    n = len(rows)
     for i in range(start - 1, max(sent_start, start - BACK_WINDOW) - 1, -1):
         low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
         if low in _BOUNDARY_H or lemma in _BOUNDARY_H:
             break
-        if (lemma in _NEG_H or low in _NEG_H) and not (i + 1 < n and rows[i + 1][LOWER_COL] in _NOT_NEXT_H):
+        if _neg_cue_at(rows, i):
             return True
     for i in range(end, min(sent_end, end + FORWARD_WINDOW)):
         low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
         if low in _BOUNDARY_H or low == _COMMA_H or lemma in _BOUNDARY_H:
             break
-        if (lemma in _NEG_H or low in _NEG_H or low in _ABOLISHED_H) and not (
-            i + 1 < n and rows[i + 1][LOWER_COL] in _NOT_NEXT_H
-        ):
+        if _neg_cue_at(rows, i) or (low in _ABOLISHED_H and not _undone(rows, i)):
             return True
     return False
 
 
 def cue_within(rows: list[list[int]], start: int, end: int) -> bool:
     """Whether a negation cue stands among the tokens start:end themselves («boligbehovet er ikke dekket»)."""
-    n = len(rows)
-    for i in range(start, end):
-        low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
-        if (lemma in _NEG_H or low in _NEG_H) and not (i + 1 < n and rows[i + 1][LOWER_COL] in _NOT_NEXT_H):
-            return True
-    return False
+    return any(_neg_cue_at(rows, i) for i in range(start, end))
 
 
 def commitment_in_rows(rows: list[list[int]], sent_start: int, sent_end: int) -> str:

@@ -94,7 +94,7 @@ class SignalModel:
         return list(dict.fromkeys(i for i in (v.get(f) for f in features) if i is not None))
 
     def save(self, path: Path) -> None:
-        names = sorted(self.vocab, key=self.vocab.__getitem__)
+        names = self.names
         meta = dict(self.meta)
         meta.update(
             signals=list(self.signals),

@@ -79,7 +79,7 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
             feats = list(dict.fromkeys(f for f, _ in sentence_features(sent, mentioned)))
             out.append(ParsedSentence(pi, feats, affirmed, targets, cued, fired))
             contexts.append({f for t in content_tokens(sent) for f in context_features(t.lemma_.lower(), t._.heads)})
-        # The neighbours' words, as the analysis adds them (nlp/analysis.py: _with_context).
+        # The neighbours' words, as the analysis adds them (nlp/analysis.py: _hits_in).
         for k, ctx in enumerate(neighbour_context(contexts)):
             out[first + k].features.extend(sorted(ctx))
     return out
