@@ -32,11 +32,17 @@ WORD = re.compile(r"[0-9a-zæøåäöüé]+(?:-[0-9a-zæøåäöüé]+)*")
 C = 4.0
 # From the label guide's kind definitions: the names a kommune gives its own housing plan. They enter the
 # model as features (weighted by training), not as a verdict: a report *about* such a plan names it too.
+# A plan name ends at a word boundary (an inflection or a year may follow): «boligpolitisk planlegging» and
+# «boligstrategiske tiltak» talk about planning, they do not name a plan.
+_END = r"(?:en|a|et|ane|ene|er)?(?=[^a-zæøå]|$)"
 HOUSING_PLAN_NAME = re.compile(
     r"\b(?:bolig|bustad)(?:sosial\w*|politisk\w*)\s+(?:handlingsplan|plan|strategi|program|utviklingsprogram|policy)"
-    r"|\b(?:bolig|bustad)(?:plan|program|strategi|behovsplan|melding)\w*"
-    r"|\b(?:handlingsplan|plan|program|temaplan|strategi)\s+for\s+(?:det\s+)?(?:bolig|bustad)\w*"
-    r"|\bboligsosialt\s+utviklingsprogram|\bboligpolitiske\s+tiltak"
+    + _END
+    + r"|\b(?:bolig|bustad)(?:plan|program|strategi|behovsplan|melding)"
+    + _END
+    + r"|\b(?:handlingsplan|plan|program|temaplan|strategi)\s+for\s+(?:det\s+)?(?:bolig|bustad)\w*"
+    + r"|\b\w*melding\s+om\s+(?:bolig|bustad)\w*"
+    + r"|\bboligsosialt\s+utviklingsprogram|\bboligpolitiske\s+tiltak"
 )
 NOT_PLAN_CUE = re.compile(
     r"\b(?:rapport|evaluering|veileder|rettleiar|statusrapport|status|høring\w*|saksframlegg|saksutredning|"
@@ -51,19 +57,58 @@ ABOUT_PLAN = re.compile(
 # Hosts of national and regional bodies, whose texts about housing plans are guidance, not a kommune's own plan.
 NATIONAL_HOST = re.compile(
     r"regjeringen|husbanken|veiviseren|statsforvalteren|stortinget|distriktssenteret|\bks\.no|nav\.no|"
-    r"regionr[aå]d|fylke"
+    r"regionr(?:[aå]|aa)d|fylke"
 )
 
 
+# Skip links, menus and breadcrumbs that CMS pages put before (and into) their title.
+NAV_LINE = re.compile(
+    r"^[\s•·>/|-]*(?:(?:hopp|gå)\s+til\b.*|du\s+er\s+her\b.*|"
+    r"(?:(?:hoved|global|under|topp)?meny(?:en)?|innhold|relatert\s+stoff|forsid[ea]n?|toppbilde|søk|[\s•·>/|-])+)$",
+    re.IGNORECASE,
+)
+LEAD_WORDS = 3
+
+
+def document_head(title: str, text: str) -> tuple[str, str]:
+    """The document's own title and its text without the page's navigation lines ahead of it.
+
+    Where the title is only navigation («Hovedmeny Innhold Relatert stoff Undermeny Forsiden»), the first line
+    of content names the document.
+    """
+    lines = text.splitlines()
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or NAV_LINE.match(lines[start].strip())):
+        start += 1
+    body = "\n".join(lines[start:])
+    if not title.strip() or NAV_LINE.match(title.strip()):
+        title = lines[start].strip() if start < len(lines) else ""
+    return title, body
+
+
+def _names_itself(title: str) -> bool:
+    """The title opens with a plan name («Loppa kommune boligsosial handlingsplan», «Forslag til boligplan»):
+    no word that makes the text one *about* a plan comes before the name."""
+    match = HOUSING_PLAN_NAME.search(title)
+    if match is None:
+        return False
+    before = title[: match.start()]
+    return len(WORD.findall(before)) <= LEAD_WORDS and not ABOUT_PLAN.search(before)
+
+
 def plan_features(title: str, text: str, url: str = "") -> list[str]:
+    title, text = document_head(title, text)
     low_title, opening = title.lower(), text[:400].lower()
     host = urlsplit(url).netloc.lower()
+    national = bool(NATIONAL_HOST.search(host))
     cues = {
         "name_title": bool(HOUSING_PLAN_NAME.search(low_title)),
+        # A national or regional body's page titled with a plan name presents someone's plan: not its own.
+        "name_lead": _names_itself(low_title) and not national,
         "name_opening": bool(HOUSING_PLAN_NAME.search(opening)),
         "about_title": bool(ABOUT_PLAN.search(low_title)),
         "about_opening": bool(ABOUT_PLAN.search(opening[:150])),
-        "national_host": bool(NATIONAL_HOST.search(host)),
+        "national_host": national,
         "kommune_host": "kommune" in host or "herad" in host,
     }
     return sorted("p:" + name for name, on in cues.items() if on)

@@ -1,0 +1,59 @@
+"""is_housing_plan's cues on real page shapes: navigation titles, plan names, who publishes (regression checks)."""
+
+from __future__ import annotations
+
+from boligarkiv.nlp.doc_kind import HOUSING_PLAN_NAME, document_head, load_doc_kind_model, plan_features
+
+
+def test_a_navigation_title_gives_way_to_the_first_content_line() -> None:
+    # The shape of a real CMS export: skip links and menus stand where the title should be.
+    text = "Hovedmeny Innhold Relatert stoff Undermeny Forsiden\n\nBoligsosial policy for Kongsvinger kommune\n\nHva er …"
+    title, body = document_head("Hovedmeny Innhold Relatert stoff Undermeny Forsiden", text)
+    assert title == "Boligsosial policy for Kongsvinger kommune"
+    assert body.startswith("Boligsosial policy")
+    title, _ = document_head("Hopp til toppmenyen på siden Hopp til hovedinnholdet på siden", "Hopp til x\n\nBoligprogram\n")
+    assert title == "Boligprogram"
+    # A real title stays, even when it says «Innhold» among other words.
+    assert document_head("Innhold. Forslag til Handlingsplan for boligpolitiske tiltak", "x")[0].startswith("Innhold.")
+
+
+def test_plan_names_end_at_a_word() -> None:
+    for name in (
+        "boligsosial handlingsplan 2015-2019",
+        "bustadpolitisk plan midsund kommune",
+        "strategisk boligplan 2013-2017",
+        "boligplanen",
+        "temaplan for boligutvikling 2023–2033",
+        "kommunestyremelding om boligutvikling i frogn kommune",
+    ):
+        assert HOUSING_PLAN_NAME.search(name), name
+    for talk in ("mer boligpolitisk planlegging i distriktene", "gode eksempler boligstrategiske tiltak"):
+        assert not HOUSING_PLAN_NAME.search(talk), talk
+
+
+def test_who_publishes_a_plan_name_matters() -> None:
+    own = plan_features("Boligpolitisk plan 2024-2028", "Boligpolitisk plan 2024-2028\n…", "https://www.sel.kommune.no/x")
+    assert "p:name_lead" in own and "p:kommune_host" in own
+    regional = plan_features("Bustadstrategi for Sogn", "Målet med strategiarbeidet …", "https://www.sogn.regionraad.no/?id=1")
+    assert "p:national_host" in regional and "p:name_lead" not in regional
+    about = plan_features("Kunngjering av godkjent bustadpolitisk plan", "Kunngjering …", "https://www.masfjorden.kommune.no/")
+    assert "p:name_title" in about and "p:name_lead" not in about
+
+
+def test_the_shipped_model_tells_a_plan_from_texts_about_plans() -> None:
+    model = load_doc_kind_model()
+    assert model is not None
+    assert model.predict("Boligsosial handlingsplan 2015 - 2019", "Boligsosial handlingsplan 2015-2019\n…", "")[1]
+    assert model.predict(
+        "Hovedmeny Innhold Relatert stoff Undermeny Forsiden",
+        "Hovedmeny Innhold Relatert stoff Undermeny Forsiden\n\nBoligsosial policy for Vestby kommune\n\nVedtatt …",
+        "https://www.vestby.kommune.no/boso",
+    )[1]
+    assert not model.predict(
+        "Kunngjering av godkjent bustadpolitisk plan for Masfjorden kommune 2022 - 2032",
+        "Kunngjering av godkjent bustadpolitisk plan …",
+        "https://www.masfjorden.kommune.no/aktuelt/nyheiter/kunngjering",
+    )[1]
+    assert not model.predict(
+        "Mer boligpolitisk planlegging i distriktene", "Ti av tolv deltakerkommuner …", "https://www.husbanken.no/x"
+    )[1]
