@@ -7,7 +7,6 @@ a short text is not inflated). Every point traces back to a hit and its quote.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -22,7 +21,8 @@ from spacy.tokens import Doc, Span
 from boligarkiv.lexicon import Lexicon, is_denial, load_lexicon
 from boligarkiv.nlp.doc_kind import doc_kind_version
 from boligarkiv.nlp.entities import EntityHit, find_entities
-from boligarkiv.nlp.features import context_features, neighbour_context, sentence_features, word_features
+from boligarkiv.nlp.features import sentence_features
+from boligarkiv.nlp.page_scan import scan_page
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
 from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, cue_within, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
@@ -165,87 +165,6 @@ def best_lexicon_hits(
     return best
 
 
-# content?, slot keys, feature ids, lemma, ids of what the word tells its neighbouring sentences
-WordEntry = tuple[bool, tuple[str, ...], list[int], str, tuple[int, ...]]
-
-
-@dataclass
-class PageScan:
-    """A page's sentences with content and, per sentence, its lexicon slot keys, word feature ids, bigram ids
-    and the context ids it lends its neighbours (the id lists are empty without a model); plus every token's
-    slot keys, for the pattern matching."""
-
-    spans: list[Span]
-    present: list[set[str]]
-    word_ids: list[list[int]]
-    bigram_ids: list[list[int]]
-    context: list[list[int]]
-    token_slots: list[tuple[str, ...]]
-
-
-def _scan_page(doc: Doc, rows: list[list[int]], model: SignalModel | None) -> PageScan:
-    """Read from the hash rows of Doc.to_array, so no Token object is built; what a word contributes is
-    computed once per (form, lemma) and per model, and the per-word work is a few list operations over the
-    page rather than a loop step per word."""
-    cache = model.word_ids if model is not None else _no_model_words
-    entries: list[WordEntry] = []
-    for i, row in enumerate(rows):
-        hit = cache.get((row[0], row[1]))
-        if hit is None:
-            hit = _word_entry(doc, i, model)
-            if len(cache) < 500_000:
-                cache[(row[0], row[1])] = hit
-        entries.append(hit)
-    spans: list[Span] = []
-    present: list[set[str]] = []
-    word_ids: list[list[int]] = []
-    bigram_ids: list[list[int]] = []
-    context: list[list[int]] = []
-    bigrams = model.bigram_ids if model is not None else {}
-    for sent in sentence_spans(doc):
-        content = [k for k in range(sent.start, sent.end) if entries[k][0]]
-        if not content:
-            continue
-        spans.append(sent)
-        present.append({key for k in content for key in entries[k][1]})
-        if model is None:
-            continue
-        word_ids.append(list(itertools.chain.from_iterable(entries[k][2] for k in content)))
-        context.append(list(itertools.chain.from_iterable(entries[k][4] for k in content)))
-        pairs = []
-        for a, b in itertools.pairwise(content):
-            # Bigram ids by the two lemmas' hashes: no string is built for a pair seen before.
-            pair = (rows[a][1], rows[b][1])
-            j = bigrams.get(pair)
-            if j is None:
-                j = model.vocab.get(f"b:{entries[a][3]}|{entries[b][3]}", -1)
-                if len(bigrams) < 1_000_000:
-                    bigrams[pair] = j
-            if j >= 0:
-                pairs.append(j)
-        bigram_ids.append(pairs)
-    return PageScan(spans, present, word_ids, bigram_ids, context, [e[1] for e in entries])
-
-
-def _word_entry(doc: Doc, i: int, model: SignalModel | None) -> WordEntry:
-    tok = doc[i]
-    if tok.is_space or tok.is_punct:
-        return False, (), [], "", ()
-    norm = tok.norm_
-    slots = tuple(norm.strip("§").split("§")) if norm[:1] == "§" else ()
-    lemma = tok.lemma_.lower()
-    word: list[int] = []
-    ctx: tuple[int, ...] = ()
-    if model is not None:
-        vocab = model.vocab
-        word = [j for j in (vocab.get(f) for f in word_features(tok.lower_, lemma, tok._.heads)) if j is not None]
-        ctx = tuple(j for j in (vocab.get(f) for f in context_features(lemma, tok._.heads)) if j is not None)
-    return True, slots, word, lemma, ctx
-
-
-_no_model_words: dict[tuple[int, int], WordEntry] = {}
-
-
 def _explain(
     model: SignalModel, sent: Span, lexicon_signals: list[str], col: int, context_ids: Collection[int] = ()
 ) -> tuple[Span, list[str]]:
@@ -278,30 +197,28 @@ def _hits_in(doc: Doc, page: int, model: SignalModel | None, text: str | None = 
     # The page text as given: tokenisation keeps every character, and Doc.text would build a Token per word.
     page_text = doc.text if text is None else text
     sentence_text = ""
-    # First pass over every sentence: slot keys and feature ids from the hash rows, lexicon matches where a
-    # slot is present; then the model's logits for all sentences in one sparse product.
+    # First pass over every sentence: slot keys and the feature matrix from one page scan, lexicon matches
+    # where a slot is present; then the model's logits for all sentences in one sparse product.
     scanned: list[tuple[Span, dict[str, tuple[Span, str, bool]], list[str]]] = []
-    scan = _scan_page(doc, rows, model)
-    lex_ids: list[list[int]] = []
+    scan = scan_page(doc, model)
+    lex_rows: list[int] = []
+    lex_cols: list[int] = []
     for sent, slots in zip(scan.spans, scan.present, strict=True):
         best = best_lexicon_hits(sent, rows, slots, scan.token_slots) if slots else {}
         lex_signals = sorted(best)
         if model is None and not best:
             continue
-        scanned.append((sent, best, lex_signals))
         if model is not None:
-            lex_ids.append([i for i in (model.vocab.get(f"lex:{sig}") for sig in lex_signals) if i is not None])
+            for sig in lex_signals:
+                i = model.vocab.get(f"lex:{sig}")
+                if i is not None:
+                    lex_rows.append(len(scanned))
+                    lex_cols.append(i)
+        scanned.append((sent, best, lex_signals))
     all_logits = None
-    neighbours: list[set[int]] = []
     if model is not None and scanned:
-        # Each sentence also sees the words of the sentences before and after it, as in training; features are
-        # binary, so each sentence lists an id once.
-        neighbours = neighbour_context(scan.context)
-        id_lists = [
-            list({*w, *b, *x, *n})
-            for w, b, x, n in zip(scan.word_ids, scan.bigram_ids, lex_ids, neighbours, strict=True)
-        ]
-        all_logits = model.batch_logits(id_lists)
+        # With a model every sentence with content is scanned, so the scan's rows are `scanned`'s.
+        all_logits = model.matrix_logits(scan.matrix(lex_rows, lex_cols, model.weights.shape[0]))
     fire_matrix = all_logits >= model.logit_thresholds if model is not None and all_logits is not None else None
     trusted = model.trusted if model is not None else frozenset()
     for k, (sent, best, lex_signals) in enumerate(scanned):
@@ -346,7 +263,7 @@ def _hits_in(doc: Doc, page: int, model: SignalModel | None, text: str | None = 
                 source = "lexicon+model" if model_fires else "lexicon"
             else:
                 assert model is not None
-                span, features = _explain(model, sent, lex_signals, cols[signal_id], neighbours[k])
+                span, features = _explain(model, sent, lex_signals, cols[signal_id], scan.context_ids(k))
                 pattern_id, neg = None, negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
                 source = "model"
             hits.append(

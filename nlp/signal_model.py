@@ -37,9 +37,6 @@ class SignalModel:
     # Lexicon patterns whose hits fire on their own even where the model decides (nlp/train.py:
     # trusted_patterns).
     trusted: frozenset[str] = frozenset()
-    # Feature ids per (form, lemma), filled by the analysis as it meets words.
-    word_ids: dict[tuple[int, int], tuple] = field(default_factory=dict, repr=False)
-    bigram_ids: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # -1: not a feature
 
     @property
     def logit_thresholds(self) -> np.ndarray:
@@ -86,6 +83,10 @@ class SignalModel:
         x = sparse.csr_matrix(
             (np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(id_lists), self.weights.shape[0])
         )
+        return np.asarray(x @ self.weights) + self.bias
+
+    def matrix_logits(self, x: object) -> np.ndarray:
+        """Logits for a (sentences × features) binary matrix."""
         return np.asarray(x @ self.weights) + self.bias
 
     def ids(self, features: list[str]) -> list[int]:
