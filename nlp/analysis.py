@@ -7,6 +7,7 @@ a short text is not inflated). Every point traces back to a hit and its quote.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -15,21 +16,22 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, IS_SPACE, NORM, SENT_START
 from spacy.tokens import Doc, Span
 
 from boligarkiv.lexicon import Lexicon, is_denial, load_lexicon
 from boligarkiv.nlp.doc_kind import doc_kind_version
 from boligarkiv.nlp.entities import EntityHit, find_entities
-from boligarkiv.nlp.features import sentence_features
-from boligarkiv.nlp.page_scan import scan_page
+from boligarkiv.nlp.hash_rows import HashRows
+from boligarkiv.nlp.page_scan import PagesScan, scan_pages, word_table
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
 from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, cue_within, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
-from boligarkiv.nlp.slot_matcher import HYPHEN_HASHES, find_matches, token_slots
+from boligarkiv.nlp.slot_matcher import find_matches, token_slots
 
 NLP_CODE_VERSION = "nlp-4"  # binary and context features, denials, trusted patterns, slot matching
 MIN_WORDS = 1000
+PAGE_CHUNK = 64
 
 
 def analysis_version(lexicon: Lexicon | None = None) -> str:
@@ -95,36 +97,30 @@ class Analysis:
         }
 
 
-ATTRS = [ORTH, LEMMA, LOWER, NORM]  # rules.LEMMA_COL / LOWER_COL and NORM_COL index these
-NORM_COL = 3
-
-
 def lexicon_matches(
     sent: Span,
-    rows: list[list[int]] | None = None,
+    rows: HashRows | None = None,
     present: set[str] | None = None,
     page_slots: Sequence[Collection[str]] | None = None,
 ) -> list[tuple[Span, str]]:
-    """Lexicon matches in one sentence with their pattern ids («signal/n»), matched over the slot keys in the
-    hash rows (`rows`: the doc's `ATTRS` array; `present`: the sentence's slot keys and `page_slots` every
+    """Lexicon matches in one sentence with their pattern ids («signal/n»), matched over the slot keys the
+    lemmatiser wrote (`rows`: the doc's hash rows; `present`: the sentence's slot keys and `page_slots` every
     token's, when known)."""
     doc = sent.doc
     if rows is None:
-        rows = doc.to_array(ATTRS).tolist()
-    part = rows[sent.start : sent.end]
+        rows = HashRows.of(doc)
     slots = (
         page_slots[sent.start : sent.end]
         if page_slots is not None
-        else token_slots([r[NORM_COL] for r in part], doc.vocab.strings)
+        else token_slots(doc[sent.start : sent.end].to_array(NORM).tolist(), doc.vocab.strings)
     )
     if present is None:
         present = set().union(*slots) if slots else set()
     if not present:
         return []
-    hyphen = [r[0] in HYPHEN_HASHES for r in part]
     lex = load_lexicon().by_id
     out = []
-    for a, b, pattern in find_matches(slots, hyphen, present):
+    for a, b, pattern in find_matches(slots, rows.hyphen[sent.start : sent.end], present):
         span = Span(doc, sent.start + a, sent.start + b, label=pattern.signal)
         not_after = lex[pattern.signal].not_after
         if not_after and _previous_word(span) in not_after:
@@ -135,7 +131,7 @@ def lexicon_matches(
 
 def best_lexicon_hits(
     sent: Span,
-    rows: list[list[int]],
+    rows: HashRows,
     present: set[str] | None = None,
     page_slots: Sequence[Collection[str]] | None = None,
 ) -> dict[str, tuple[Span, str, bool]]:
@@ -166,71 +162,83 @@ def best_lexicon_hits(
 
 
 def _explain(
-    model: SignalModel, sent: Span, lexicon_signals: list[str], col: int, context_ids: Collection[int] = ()
+    model: SignalModel, scan: PagesScan, k: int, lexicon_signals: list[str], col: int
 ) -> tuple[Span, list[str]]:
-    """The word that pushed the sentence over the threshold most, and the strongest features — the words
-    the neighbouring sentences lent it (`n:…`) included."""
-    contrib: dict[int, float] = defaultdict(float)
+    """The word that pushed sentence k over the threshold most, and the strongest features — the words the
+    neighbouring sentences lent it (`n:…`) included."""
+    names = model.names
+    weights = model.weights[:, col]
+    contrib: dict[int, float] = {}
     named: dict[str, float] = {}
-    for feat, tok_i in sentence_features(sent, lexicon_signals):
-        idx = model.vocab.get(feat)
-        if idx is None:
+    for tok_i, ids in scan.word_ids(k, word_table(model)):
+        if not ids:
             continue
-        w = float(model.weights[idx, col])
-        contrib[tok_i] += w
-        named[feat] = w
-    for idx in context_ids:
-        named[model.names[idx]] = float(model.weights[idx, col])
-    doc = sent.doc
+        ws = weights[ids].tolist()
+        contrib[tok_i] = contrib.get(tok_i, 0.0) + sum(ws)
+        named.update(zip((names[i] for i in ids), ws, strict=True))
+    sent = scan.spans[k]
+    for sig in lexicon_signals:
+        idx = model.vocab.get(f"lex:{sig}")
+        if idx is not None:
+            w = float(weights[idx])
+            contrib[sent.start] = contrib.get(sent.start, 0.0) + w
+            named[f"lex:{sig}"] = w
+    for idx in scan.context_ids(k):
+        named[names[idx]] = float(weights[idx])
     anchor = max(contrib, key=contrib.__getitem__) if contrib else sent.start
     top = [f"{f} ({w:+.2f})" for f, w in sorted(named.items(), key=lambda kv: -kv[1])[:4] if w > 0]
-    return doc[anchor : anchor + 1], top
+    return sent.doc[anchor : anchor + 1], top
 
 
-def _hits_in(doc: Doc, page: int, model: SignalModel | None, text: str | None = None) -> list[Hit]:
+def _hits_in(docs: list[Doc], texts: list[str], first_page: int, model: SignalModel | None) -> list[Hit]:
     """At most one hit per sentence and signal (the clearest quote), lexicon and model combined by the
-    decision rule the model was trained with."""
+    decision rule the model was trained with; for several pages at once (`first_page`: the first's number)."""
     lex = load_lexicon().by_id
     hits: list[Hit] = []
     cols = {s: i for i, s in enumerate(model.signals)} if model else {}
-    rows = doc.to_array(ATTRS).tolist()
-    # The page text as given: tokenisation keeps every character, and Doc.text would build a Token per word.
-    page_text = doc.text if text is None else text
-    sentence_text = ""
-    # First pass over every sentence: slot keys and the feature matrix from one page scan, lexicon matches
-    # where a slot is present; then the model's logits for all sentences in one sparse product.
-    scanned: list[tuple[Span, dict[str, tuple[Span, str, bool]], list[str]]] = []
-    scan = scan_page(doc, model)
+    # First pass over every sentence: slot keys and the feature matrix from one scan of the pages, lexicon
+    # matches where a slot is present; then the model's logits for all sentences in one sparse product.
+    scan = scan_pages(docs, model)
+    scanned: list[tuple[int, dict[str, tuple[Span, str, bool]], list[str]]] = []
     lex_rows: list[int] = []
     lex_cols: list[int] = []
-    for sent, slots in zip(scan.spans, scan.present, strict=True):
-        best = best_lexicon_hits(sent, rows, slots, scan.token_slots) if slots else {}
-        lex_signals = sorted(best)
+    for k, (sent, slots, p) in enumerate(zip(scan.spans, scan.present, scan.page_of, strict=True)):
+        best = best_lexicon_hits(sent, scan.hash_rows[p], slots, scan.token_slots[p]) if slots else {}
         if model is None and not best:
             continue
+        lex_signals = sorted(best)
         if model is not None:
             for sig in lex_signals:
                 i = model.vocab.get(f"lex:{sig}")
                 if i is not None:
-                    lex_rows.append(len(scanned))
+                    lex_rows.append(k)
                     lex_cols.append(i)
-        scanned.append((sent, best, lex_signals))
-    all_logits = None
+        scanned.append((k, best, lex_signals))
+    all_logits = fire_matrix = fire_any = None
     if model is not None and scanned:
-        # With a model every sentence with content is scanned, so the scan's rows are `scanned`'s.
+        # With a model every sentence with content is scanned, so `scanned[k]` is the scan's row k.
         all_logits = model.matrix_logits(scan.matrix(lex_rows, lex_cols, model.weights.shape[0]))
-    fire_matrix = all_logits >= model.logit_thresholds if model is not None and all_logits is not None else None
+        fire_matrix = all_logits >= model.logit_thresholds
+        fire_any = fire_matrix.any(axis=1).tolist()
     trusted = model.trusted if model is not None else frozenset()
-    for k, (sent, best, lex_signals) in enumerate(scanned):
+    for k, best, lex_signals in scanned:
         logits = None
         # Only a signal with a lexicon hit or a model score over its threshold can fire here.
-        candidates = set(best)
-        if all_logits is not None and fire_matrix is not None and model is not None:
-            candidates.update(model.signals[c] for c in np.flatnonzero(fire_matrix[k]))
-            if not candidates:
+        if fire_any is not None and fire_matrix is not None and all_logits is not None and model is not None:
+            if not best and not fire_any[k]:
                 continue  # nothing fires in this sentence: most sentences end here
+            candidates = set(best)
+            if fire_any[k]:
+                candidates.update(model.signals[c] for c in np.flatnonzero(fire_matrix[k]))
             logits = all_logits[k]
+        else:
+            candidates = set(best)
+        sent = scan.spans[k]
+        p = scan.page_of[k]
+        rows = scan.hash_rows[p]
+        page_text = texts[p]
         sentence_level: str | None = None
+        sentence_text = ""
         for signal_id in lex:
             if signal_id not in candidates:
                 continue
@@ -263,7 +271,7 @@ def _hits_in(doc: Doc, page: int, model: SignalModel | None, text: str | None = 
                 source = "lexicon+model" if model_fires else "lexicon"
             else:
                 assert model is not None
-                span, features = _explain(model, sent, lex_signals, cols[signal_id], scan.context_ids(k))
+                span, features = _explain(model, scan, k, lex_signals, cols[signal_id])
                 pattern_id, neg = None, negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
                 source = "model"
             hits.append(
@@ -274,7 +282,7 @@ def _hits_in(doc: Doc, page: int, model: SignalModel | None, text: str | None = 
                     sentence=sentence_text,
                     start=span.start_char,
                     end=span.end_char,
-                    page=page,
+                    page=first_page + p,
                     negated=neg,
                     commitment=sentence_level,
                     weight=lex[signal_id].weight,
@@ -322,14 +330,20 @@ def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | bool 
     nlp = get_pipeline(lang)
     result = Analysis(language=lang, pipeline=pipeline_name(lang))
     has_ner = "ner" in nlp.pipe_names
-    for number, (text, doc) in enumerate(zip(pages, nlp.pipe(pages, batch_size=16), strict=True), start=1):
-        flags = doc.to_array([IS_PUNCT, IS_SPACE])
-        result.words += int((flags.sum(axis=1) == 0).sum()) if len(doc) else 0
-        result.hits.extend(_hits_in(doc, number, model, text))
-        result.entities.extend((number, e) for e in find_entities(text))
-        if has_ner:
-            for ent in doc.ents:
-                result.entities.append((number, EntityHit(ent.label_, ent.text, ent.start_char, ent.end_char)))
+    docs = nlp.pipe(pages, batch_size=16)
+    # Pages are scanned in chunks: a document's recurring words are looked up once per chunk, and memory
+    # stays bounded for a long PDF.
+    for first in range(0, len(pages), PAGE_CHUNK):
+        texts = pages[first : first + PAGE_CHUNK]
+        chunk = list(itertools.islice(docs, len(texts)))
+        for number, (text, doc) in enumerate(zip(texts, chunk, strict=True), start=first + 1):
+            flags = doc.to_array([IS_PUNCT, IS_SPACE])
+            result.words += int((flags.sum(axis=1) == 0).sum()) if len(doc) else 0
+            result.entities.extend((number, e) for e in find_entities(text))
+            if has_ner:
+                for ent in doc.ents:
+                    result.entities.append((number, EntityHit(ent.label_, ent.text, ent.start_char, ent.end_char)))
+        result.hits.extend(_hits_in(chunk, texts, first + 1, model))
     return result
 
 

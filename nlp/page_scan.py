@@ -10,45 +10,133 @@ rather than a Python loop step per token. The features are the ones training bui
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from spacy.attrs import LEMMA, ORTH, SENT_START
+from spacy.attrs import LEMMA, LOWER, ORTH, SENT_START
 from spacy.tokens import Doc, Span
 
 from boligarkiv.nlp.features import context_features, word_features
+from boligarkiv.nlp.hash_rows import HashRows
 from boligarkiv.nlp.signal_model import SignalModel
 
 MAX_WORDS = 500_000  # a table past this size stops learning new words (they are computed per page instead)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    return array if size <= len(array) else np.resize(array, max(size, 2 * len(array)))
+
+
 class _Ragged:
-    """A growing list of integer lists, stored flat (ids) with offsets (ptr), gatherable in one numpy step."""
+    """A growing list of integer lists, stored flat (ids) with offsets (ptr), gatherable in one numpy step.
+    New rows wait in Python lists and are written to the arrays in one step before the next gather."""
 
     def __init__(self) -> None:
-        self.ptr = np.zeros(1024, dtype=np.int64)
-        self.ids = np.zeros(4096, dtype=np.int32)
+        self._ptr = np.zeros(1024, dtype=np.int64)
+        self._ids = np.zeros(4096, dtype=np.int32)
         self.rows = 0
+        self._new_ids: list[int] = []
+        self._new_lengths: list[int] = []
 
     def add(self, ids: list[int] | tuple[int, ...]) -> None:
-        end = int(self.ptr[self.rows])
-        if self.rows + 2 > len(self.ptr):
-            self.ptr = np.resize(self.ptr, 2 * len(self.ptr))
-        while end + len(ids) > len(self.ids):
-            self.ids = np.resize(self.ids, 2 * len(self.ids))
-        self.ids[end : end + len(ids)] = ids
-        self.rows += 1
-        self.ptr[self.rows] = end + len(ids)
+        self._new_ids.extend(ids)
+        self._new_lengths.append(len(ids))
+
+    def flush(self) -> None:
+        if not self._new_lengths:
+            return
+        end = int(self._ptr[self.rows])
+        rows = len(self._new_lengths)
+        self._ptr = _grown(self._ptr, self.rows + rows + 1)
+        self._ids = _grown(self._ids, end + len(self._new_ids))
+        self._ptr[self.rows + 1 : self.rows + rows + 1] = end + np.cumsum(self._new_lengths)
+        self._ids[end : end + len(self._new_ids)] = self._new_ids
+        self.rows += rows
+        self._new_ids, self._new_lengths = [], []
+
+    @property
+    def ptr(self) -> np.ndarray:
+        self.flush()
+        return self._ptr
+
+    @property
+    def ids(self) -> np.ndarray:
+        self.flush()
+        return self._ids
 
     def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(length per row, the rows' ids concatenated)."""
-        starts = self.ptr[rows]
-        lengths = self.ptr[rows + 1] - starts
+        ptr, ids = self.ptr, self.ids
+        starts = ptr[rows]
+        lengths = ptr[rows + 1] - starts
         begin = np.cumsum(lengths) - lengths  # where each row's ids begin in the output
         index = np.repeat(starts - begin, lengths) + np.arange(int(lengths.sum()))
-        return lengths, self.ids[index]
+        return lengths, ids[index]
+
+
+def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a ^ (b * _MIX)
+
+
+class _PairTable:
+    """Lemma-bigram feature ids by the two lemma hashes: a sorted array searched for a whole chunk of pages in
+    one step, with the newest pairs in a dict until they are merged in. A hit is checked against both hashes,
+    so the mixed sort key never decides alone."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.first = np.zeros(0, dtype=np.uint64)
+        self.second = np.zeros(0, dtype=np.uint64)
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.recent: dict[tuple[int, int], int] = {}
+
+    def lookup(self, a: np.ndarray, b: np.ndarray, compute: Callable[[int], int]) -> np.ndarray:
+        """Ids for the pairs (a[i], b[i]); `compute(i)` gives a pair's id the first time it is met."""
+        out = np.full(len(a), -1, dtype=np.int64)
+        found = np.zeros(len(a), dtype=bool)
+        if len(self.keys) and len(a):
+            key = _mix(a, b)
+            pos = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+            found = (self.keys[pos] == key) & (self.first[pos] == a) & (self.second[pos] == b)
+            out[found] = self.ids[pos[found]]
+        rest = np.flatnonzero(~found)
+        if rest.size:
+            recent = self.recent
+            values = []
+            for i, pair in zip(rest.tolist(), zip(a[rest].tolist(), b[rest].tolist(), strict=True), strict=True):
+                j = recent.get(pair)
+                if j is None:
+                    j = compute(i)
+                    if len(self.keys) + len(recent) < 2 * MAX_WORDS:
+                        recent[pair] = j
+                values.append(j)
+            out[rest] = values
+            if len(recent) > max(1000, len(self.keys) // 8):
+                self._merge()
+        return out
+
+    def _merge(self) -> None:
+        pairs = np.array(list(self.recent), dtype=np.uint64).reshape(-1, 2)
+        ids = np.fromiter(self.recent.values(), dtype=np.int64, count=len(self.recent))
+        keys = _mix(pairs[:, 0], pairs[:, 1])
+        if len(self.keys):
+            # A pair whose mixed key is taken (a collision) stays out and is computed each time it is met.
+            pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            free = self.keys[pos] != keys
+            pairs, ids, keys = pairs[free], ids[free], keys[free]
+        keys, first_of = np.unique(keys, return_index=True)
+        pairs, ids = pairs[first_of], ids[first_of]
+        all_keys = np.concatenate([self.keys, keys])
+        order = np.argsort(all_keys, kind="stable")
+        self.keys = all_keys[order]
+        self.first = np.concatenate([self.first, pairs[:, 0]])[order]
+        self.second = np.concatenate([self.second, pairs[:, 1]])[order]
+        self.ids = np.concatenate([self.ids, ids])[order]
+        self.recent = {}
 
 
 class WordTable:
@@ -63,16 +151,18 @@ class WordTable:
         self.lemmas: list[str] = []
         self.words = _Ragged()
         self.context = _Ragged()
-        self.bigrams: dict[tuple[int, int], int] = {}  # lemma-hash pair -> feature id, -1: not a feature
-        self._content_arr = np.zeros(0, dtype=bool)
+        self.pairs = _PairTable()
+        self._content_arr = np.zeros(1024, dtype=bool)
+        self._content_filled = 0
 
-    def entries(self, doc: Doc, orth: list[int], lemma: list[int], at: list[int]) -> list[int]:
-        """Table rows for the given (form, lemma) hash pairs (`at`: a token index showing each)."""
+    def entries(self, docs: list[Doc], orth: list[int], lemma: list[int], at: list[int]) -> list[int]:
+        """Table rows for the given (form, lemma) hash pairs (`docs[k]`, `at[k]`: a token showing pair k)."""
         out = []
         for key in zip(orth, lemma, strict=True):
             e = self.index.get(key)
             if e is None:
-                e = self._add(doc, at[len(out)])
+                k = len(out)
+                e = self._add(docs[k], at[k])
                 if len(self.index) < MAX_WORDS:
                     self.index[key] = e
             out.append(e)
@@ -100,24 +190,23 @@ class WordTable:
         return e
 
     def content_array(self) -> np.ndarray:
-        if len(self._content_arr) != len(self.content):
-            self._content_arr = np.array(self.content, dtype=bool)
+        """`content` as an array (only the words added since the last call are copied)."""
+        n = len(self.content)
+        if self._content_filled < n:
+            self._content_arr = _grown(self._content_arr, n)
+            self._content_arr[self._content_filled : n] = self.content[self._content_filled : n]
+            self._content_filled = n
         return self._content_arr
 
-    def bigram_ids(self, lemma_a: list[int], lemma_b: list[int], ea: list[int], eb: list[int]) -> list[int]:
-        """Feature ids of lemma bigrams (-1 where the model has none); keyed by the lemma hashes, so no string
-        is built for a pair seen before."""
+    def bigram_ids(self, lemma_a: np.ndarray, lemma_b: np.ndarray, ea: np.ndarray, eb: np.ndarray) -> np.ndarray:
+        """Feature ids of lemma bigrams (-1 where the model has none), by the lemma hashes: no string is
+        built for a pair seen before."""
         assert self.model is not None
-        vocab = self.model.vocab
-        out = []
-        for pair, a, b in zip(zip(lemma_a, lemma_b, strict=True), ea, eb, strict=True):
-            j = self.bigrams.get(pair)
-            if j is None:
-                j = vocab.get(f"b:{self.lemmas[a]}|{self.lemmas[b]}", -1)
-                if len(self.bigrams) < 2 * MAX_WORDS:
-                    self.bigrams[pair] = j
-            out.append(j)
-        return out
+        vocab, lemmas = self.model.vocab, self.lemmas
+        ea_list, eb_list = ea.tolist(), eb.tolist()
+        return self.pairs.lookup(
+            lemma_a, lemma_b, lambda i: vocab.get(f"b:{lemmas[ea_list[i]]}|{lemmas[eb_list[i]]}", -1)
+        )
 
 
 _tables: dict[int, WordTable] = {}
@@ -135,54 +224,92 @@ def word_table(model: SignalModel | None) -> WordTable:
 
 
 @dataclass
-class PageScan:
-    """A page's sentences with content, their slot keys, every token's slot keys (for the pattern matching)
-    and the model's binary features as (sentence row, feature id) pairs: words, lemma bigrams and what the
-    neighbouring sentences lend (empty without a model)."""
+class PagesScan:
+    """Pages' sentences with content (in page order), their slot keys, and per page its hash rows and every
+    token's slot keys (for the pattern matching); plus the model's binary features as (sentence row,
+    feature id) pairs — words, lemma bigrams and what the neighbouring sentences lend (empty without a
+    model) — and what an explanation needs to name them."""
 
     spans: list[Span]
+    page_of: list[int]  # page index (in the scanned list) of each sentence
     present: list[set[str]]
-    token_slots: list[tuple[str, ...]]
+    hash_rows: list[HashRows]
+    token_slots: list[list[tuple[str, ...]]]
     rows: np.ndarray
     cols: np.ndarray
     context_rows: np.ndarray  # the part of (rows, cols) the neighbouring sentences lent
     context_cols: np.ndarray
-
-    def context_ids(self, k: int) -> list[int]:
-        """The ids sentence k's neighbours lent it (for its explanation)."""
-        return np.unique(self.context_cols[self.context_rows == k]).tolist()
+    # Per content word (in token order): its sentence row, table entry and the id of the lemma bigram it
+    # closes (-1: none).
+    word_rows: np.ndarray
+    word_entries: np.ndarray
+    word_pairs: np.ndarray
+    word_tokens: np.ndarray  # the word's token index in its page
 
     def matrix(self, extra_rows: list[int], extra_cols: list[int], width: int) -> sparse.csr_matrix:
         """The sentence × feature matrix with extra (row, id) pairs (the lexicon's own features), binary."""
         rows = np.concatenate([self.rows, np.asarray(extra_rows, dtype=np.int64)])
         cols = np.concatenate([self.cols, np.asarray(extra_cols, dtype=np.int64)])
-        x = sparse.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.spans), width)
-        )
+        x = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(self.spans), width))
         x.data[:] = 1.0  # duplicates were summed: features are binary, as trained
         return x
 
+    def context_ids(self, k: int) -> list[int]:
+        """The ids sentence k's neighbours lent it."""
+        return np.unique(self.context_cols[self.context_rows == k]).tolist()
+
+    def word_ids(self, k: int, table: WordTable) -> list[tuple[int, list[int]]]:
+        """Sentence k's content words as (token index in the page, feature ids: the word's own, then the
+        bigram it closes), in token order — the order training lists them (nlp/features.py)."""
+        lo, hi = np.searchsorted(self.word_rows, [k, k + 1]).tolist()
+        out = []
+        for tok, e, pair in zip(
+            self.word_tokens[lo:hi].tolist(),
+            self.word_entries[lo:hi].tolist(),
+            self.word_pairs[lo:hi].tolist(),
+            strict=True,
+        ):
+            ids = table.words.ids[table.words.ptr[e] : table.words.ptr[e + 1]].tolist()
+            out.append((tok, [*ids, pair] if pair >= 0 else ids))
+        return out
+
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_COLUMNS = [ORTH, LEMMA, LOWER, SENT_START]
 
 
-def scan_page(doc: Doc, model: SignalModel | None) -> PageScan:
-    n = len(doc)
-    if not n:
-        return PageScan([], [], [], _EMPTY, _EMPTY, _EMPTY, _EMPTY)
+def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
+    """Scan several pages at once: words recurring across a document's pages are looked up once, and the
+    numpy steps run once for all of them."""
     table = word_table(model)
-    hashes = doc.to_array([ORTH, LEMMA, SENT_START]).astype(np.uint64, copy=False)
+    arrays = [d.to_array(_COLUMNS).reshape(-1, len(_COLUMNS)).astype(np.uint64, copy=False) for d in docs]
+    sizes = np.array([len(a) for a in arrays], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    hashes = np.concatenate(arrays) if arrays else np.zeros((0, len(_COLUMNS)), dtype=np.uint64)
+    hash_rows = [HashRows.from_array(a[:, :3]) for a in arrays]
+    n = len(hashes)
+    if not n:
+        return PagesScan([], [], [], hash_rows, [[] for _ in docs], *([_EMPTY] * 8))
     orth, lemma = hashes[:, 0], hashes[:, 1]
+    page_of_token = np.repeat(np.arange(len(docs)), sizes)
     # Each distinct (form, lemma) is looked up once; the mixed key only groups tokens, the table is keyed
     # by the exact pair.
     _, first, inverse = np.unique(orth ^ (lemma * _MIX), return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    first_page = page_of_token[first]
     distinct = np.asarray(
-        table.entries(doc, orth[first].tolist(), lemma[first].tolist(), first.tolist()), dtype=np.int64
+        table.entries(
+            [docs[p] for p in first_page.tolist()],
+            orth[first].tolist(),
+            lemma[first].tolist(),
+            (first - offsets[first_page]).tolist(),
+        ),
+        dtype=np.int64,
     )
-    entry = distinct[inverse.reshape(-1)]
+    entry = distinct[inverse]
 
-    starts_flag = doc.to_array(SENT_START) == 1
-    starts_flag[0] = True
+    starts_flag = hashes[:, 3] == 1
+    starts_flag[offsets[:-1][sizes > 0]] = True  # a page opens a sentence
     sent_of = np.cumsum(starts_flag) - 1
     sent_starts = np.flatnonzero(starts_flag)
     sent_ends = np.append(sent_starts[1:], n)
@@ -190,38 +317,56 @@ def scan_page(doc: Doc, model: SignalModel | None) -> PageScan:
     content = np.flatnonzero(table.content_array()[entry])
     kept = np.unique(sent_of[content])  # sentences with a content word
     row_of = np.searchsorted(kept, sent_of[content])
-    spans = [doc[a:b] for a, b in zip(sent_starts[kept].tolist(), sent_ends[kept].tolist(), strict=True)]
+    kept_pages = page_of_token[sent_starts[kept]]
+    kept_from = sent_starts[kept] - offsets[kept_pages]
+    kept_to = sent_ends[kept] - offsets[kept_pages]
+    spans = [
+        Span(docs[p], a, b)
+        for p, a, b in zip(kept_pages.tolist(), kept_from.tolist(), kept_to.tolist(), strict=True)
+    ]
 
     slot_list = table.slots
     distinct_slots = [slot_list[e] for e in distinct.tolist()]
-    token_slots = [distinct_slots[u] for u in inverse.reshape(-1).tolist()]
+    all_slots = [distinct_slots[u] for u in inverse.tolist()]
+    token_slots = [all_slots[a:b] for a, b in itertools.pairwise(offsets.tolist())]
     present: list[set[str]] = [set() for _ in spans]
     content_entries = entry[content]
     for r, e in zip(row_of.tolist(), content_entries.tolist(), strict=True):
         keys = slot_list[e]
         if keys:
             present[r].update(keys)
+    page_list = kept_pages.tolist()
+    word_tokens = content - offsets[page_of_token[content]]
     if model is None:
-        return PageScan(spans, present, token_slots, _EMPTY, _EMPTY, _EMPTY, _EMPTY)
+        return PagesScan(
+            spans, page_list, present, hash_rows, token_slots, _EMPTY, _EMPTY, _EMPTY, _EMPTY,
+            row_of, content_entries, np.full(len(content), -1, dtype=np.int64), word_tokens,
+        )  # fmt: skip
 
     lengths, word_cols = table.words.gather(content_entries)
     word_rows = np.repeat(row_of, lengths)
-    # Lemma bigrams of consecutive content words in one sentence.
+    # Lemma bigrams of consecutive content words in one sentence, attached to the second word.
     same = row_of[:-1] == row_of[1:]
     a, b = content[:-1][same], content[1:][same]
-    pair_ids = np.asarray(
-        table.bigram_ids(lemma[a].tolist(), lemma[b].tolist(), entry[a].tolist(), entry[b].tolist()),
-        dtype=np.int64,
-    )
+    pair_ids = table.bigram_ids(lemma[a], lemma[b], entry[a], entry[b])
+    word_pairs = np.full(len(content), -1, dtype=np.int64)
+    word_pairs[1:][same] = pair_ids
     known = pair_ids >= 0
     pair_rows, pair_cols = row_of[:-1][same][known], pair_ids[known]
-    # Each sentence sees the context ids of the sentences before and after it.
+    # Each sentence sees the context ids of the sentences before and after it — on the same page only.
     lengths, ctx_cols = table.context.gather(content_entries)
     ctx_rows = np.repeat(row_of, lengths)
-    m = len(spans)
-    up, down = ctx_rows > 0, ctx_rows < m - 1
+    row_page = kept_pages
+    last = len(spans) - 1
+    down = ctx_rows < last
+    down[down] = row_page[ctx_rows[down] + 1] == row_page[ctx_rows[down]]
+    up = ctx_rows > 0
+    up[up] = row_page[ctx_rows[up] - 1] == row_page[ctx_rows[up]]
     n_rows = np.concatenate([ctx_rows[down] + 1, ctx_rows[up] - 1])
     n_cols = np.concatenate([ctx_cols[down], ctx_cols[up]]).astype(np.int64)
     rows = np.concatenate([word_rows, pair_rows, n_rows])
     cols = np.concatenate([word_cols.astype(np.int64), pair_cols, n_cols])
-    return PageScan(spans, present, token_slots, rows, cols, n_rows, n_cols)
+    return PagesScan(
+        spans, page_list, present, hash_rows, token_slots, rows, cols, n_rows, n_cols,
+        row_of, content_entries, word_pairs, word_tokens,
+    )  # fmt: skip

@@ -23,10 +23,17 @@ from boligarkiv.nlp.sentences import layout_sentences  # noqa: F401  (registers 
 
 MODEL = "nb_core_news_sm"
 
+HEADS_KEY = "boligarkiv_heads"
+
+
+def _heads(token: Token) -> tuple[str, ...]:
+    """A word's compound heads, kept per document by token index: setting an extension on a Token object
+    per compound word cost more than analysing the word."""
+    return token.doc.user_data.get(HEADS_KEY, {}).get(token.i, ())
+
+
 if not Token.has_extension("heads"):
-    Token.set_extension("heads", default=())
-if not Token.has_extension("slots"):
-    Token.set_extension("slots", default=())
+    Token.set_extension("heads", getter=_heads)
 
 
 def model_installed() -> bool:
@@ -82,14 +89,15 @@ class LemmaComponent:
     def __call__(self, doc: Doc) -> Doc:
         if self.keep_model_lemmas:
             return self._with_model_lemmas(doc)
-        # Work on attribute arrays keyed by the form's hash: building a Python Token object per word costs
-        # more than the lemmatisation itself. Only words with a compound head touch a Token.
+        # Work on attribute arrays keyed by the form's hash, each distinct form once: building a Python Token
+        # object per word costs more than the lemmatisation itself.
         if not len(doc):
             return doc
         strings = doc.vocab.strings
-        out = numpy.empty((len(doc), 2), dtype="uint64")
         cache = self.row_cache
-        for i, orth in enumerate(doc.to_array(ORTH).tolist()):
+        distinct, inverse = numpy.unique(doc.to_array(ORTH), return_inverse=True)
+        rows = []
+        for orth in distinct.tolist():
             row = cache.get(orth)
             if row is None:
                 lex = doc.vocab[orth]
@@ -103,16 +111,24 @@ class LemmaComponent:
                     row = (strings.add(lemma), strings.add("§" + "§".join(slots) + "§") if slots else norm, heads)
                 if len(cache) < 500_000:
                     cache[orth] = row
-            out[i, 0] = row[0]
-            out[i, 1] = row[1]
-            if row[2]:
-                doc[i]._.heads = row[2]
-        doc.from_array([LEMMA, NORM], out)
+            rows.append(row)
+        inverse = inverse.reshape(-1)
+        values = numpy.array([(r[0], r[1]) for r in rows], dtype="uint64").reshape(-1, 2)
+        doc.from_array([LEMMA, NORM], values[inverse])
+        with_heads = [u for u, r in enumerate(rows) if r[2]]
+        found: dict[int, tuple[str, ...]] = {}
+        if with_heads:
+            marks = numpy.zeros(len(rows), dtype=bool)
+            marks[with_heads] = True
+            for i in numpy.flatnonzero(marks[inverse]).tolist():
+                found[i] = rows[inverse[i]][2]
+        doc.user_data[HEADS_KEY] = found
         return doc
 
     def _with_model_lemmas(self, doc: Doc) -> Doc:
         analyse = self.lemmatizer.analyse
         heads_of = self.lemmatizer.heads
+        found: dict[int, tuple[str, ...]] = {}
         for token in doc:
             if token.is_punct or token.is_space:
                 token.lemma_ = token.text
@@ -127,11 +143,11 @@ class LemmaComponent:
                 lemma, heads = analyse(token.text)
             token.lemma_ = lemma
             if heads:
-                token._.heads = heads
+                found[token.i] = heads
             slots = self.slots_for(token.lower_, lemma, heads)
             if slots:
-                token._.slots = slots
                 token.norm_ = "§" + "§".join(slots) + "§"
+        doc.user_data[HEADS_KEY] = found
         return doc
 
 

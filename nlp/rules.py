@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from spacy.strings import get_string_id
 
+from boligarkiv.nlp.hash_rows import HashRows
+
 NEG_CUES = {
     "ikke",
     "ikkje",
@@ -145,7 +147,7 @@ INTENSJON = {
 LEVELS = ("gjennomfort", "vedtatt", "intensjon", "vurderes", "nevnt")
 
 
-# --- the rules, read from hash rows (Doc.to_array([ORTH, LEMMA, LOWER])): no Token objects ----------------
+# --- the rules, read from a doc's hash rows (nlp/hash_rows.py): no Token objects -----------------------------
 def _hashes(words: set[str]) -> frozenset[int]:
     return frozenset(get_string_id(w) for w in words)
 
@@ -160,28 +162,27 @@ _DONE_FORMS_H = _hashes(DONE_FORMS)
 _DONE_AUX_H = _hashes(DONE_AUX)
 _VEDTATT_H = _hashes(VEDTATT)
 _INTENSJON_H = _hashes(INTENSJON)
-LEMMA_COL, LOWER_COL = 1, 2  # columns of the rows the analysis builds
 
 
-def _undone(rows: list[list[int]], i: int) -> bool:
+def _undone(rows: HashRows, i: int) -> bool:
     """The word after token i undoes a negation there («ikke bare», «ikke-kommersiell», «ikke tvil»)."""
-    return i + 1 < len(rows) and rows[i + 1][LOWER_COL] in _NOT_NEXT_H
+    return i + 1 < len(rows) and rows.lower[i + 1] in _NOT_NEXT_H
 
 
-def _neg_cue_at(rows: list[list[int]], i: int) -> bool:
-    return (rows[i][LEMMA_COL] in _NEG_H or rows[i][LOWER_COL] in _NEG_H) and not _undone(rows, i)
+def _neg_cue_at(rows: HashRows, i: int) -> bool:
+    return (rows.lemma[i] in _NEG_H or rows.lower[i] in _NEG_H) and not _undone(rows, i)
 
 
-def negated_in_rows(rows: list[list[int]], sent_start: int, sent_end: int, start: int, end: int) -> bool:
+def negated_in_rows(rows: HashRows, sent_start: int, sent_end: int, start: int, end: int) -> bool:
     """Whether the tokens start:end of a sentence are negated (see the module docstring), from hash rows."""
     for i in range(start - 1, max(sent_start, start - BACK_WINDOW) - 1, -1):
-        low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
+        low, lemma = rows.lower[i], rows.lemma[i]
         if low in _BOUNDARY_H or lemma in _BOUNDARY_H:
             break
         if _neg_cue_at(rows, i):
             return True
     for i in range(end, min(sent_end, end + FORWARD_WINDOW)):
-        low, lemma = rows[i][LOWER_COL], rows[i][LEMMA_COL]
+        low, lemma = rows.lower[i], rows.lemma[i]
         if low in _BOUNDARY_H or low == _COMMA_H or lemma in _BOUNDARY_H:
             break
         if _neg_cue_at(rows, i) or (low in _ABOLISHED_H and not _undone(rows, i)):
@@ -189,21 +190,25 @@ def negated_in_rows(rows: list[list[int]], sent_start: int, sent_end: int, start
     return False
 
 
-def cue_within(rows: list[list[int]], start: int, end: int) -> bool:
+def cue_within(rows: HashRows, start: int, end: int) -> bool:
     """Whether a negation cue stands among the tokens start:end themselves («boligbehovet er ikke dekket»)."""
     return any(_neg_cue_at(rows, i) for i in range(start, end))
 
 
-def commitment_in_rows(rows: list[list[int]], sent_start: int, sent_end: int) -> str:
+def commitment_in_rows(rows: HashRows, sent_start: int, sent_end: int) -> str:
     """The strongest claim a sentence makes, from hash rows; computed once per sentence, shared by its hits."""
-    lemmas = {r[LEMMA_COL] for r in rows[sent_start:sent_end]}
-    forms = {r[LOWER_COL] for r in rows[sent_start:sent_end]}
-    if lemmas & _VURDERES_H or forms & _VURDERES_H:
+    lemmas = rows.lemma[sent_start:sent_end]
+    forms = rows.lower[sent_start:sent_end]
+
+    def any_of(words: frozenset[int], seq: list[int]) -> bool:
+        return not words.isdisjoint(seq)
+
+    if any_of(_VURDERES_H, lemmas) or any_of(_VURDERES_H, forms):
         return "vurderes"
-    if forms & _DONE_FORMS_H and forms & _DONE_AUX_H:
+    if any_of(_DONE_FORMS_H, forms) and any_of(_DONE_AUX_H, forms):
         return "gjennomfort"
-    if lemmas & _VEDTATT_H or forms & _VEDTATT_H:
+    if any_of(_VEDTATT_H, lemmas) or any_of(_VEDTATT_H, forms):
         return "vedtatt"
-    if lemmas & _INTENSJON_H or forms & _INTENSJON_H:
+    if any_of(_INTENSJON_H, lemmas) or any_of(_INTENSJON_H, forms):
         return "intensjon"
     return "nevnt"

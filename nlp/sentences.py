@@ -31,10 +31,9 @@ NUMBER_WITH_STOP = re.compile(r"^\d[\d.,]*\.$")
 SHORT_LINE = 70
 
 
-def _line_before(doc: Doc, i: int) -> str:
-    """The text of the line that ends just before whitespace token i."""
-    text = doc.text[: doc[i].idx]
-    return text[text.rfind("\n") + 1 :]
+def _line_ending_at(text: str, end: int) -> str:
+    """The text of the line that ends at character `end`."""
+    return text[text.rfind("\n", 0, end) + 1 : end]
 
 
 # Per word form, what the rules need to know about it (computed once per form, not per token).
@@ -84,61 +83,74 @@ def layout_sentences(doc: Doc) -> Doc:
     n = len(doc)
     if n == 0:
         return doc
-    # Attribute arrays instead of Token objects: this runs over every token of every page.
+    # Each rule is a vectorised test over the tokens' kinds (computed once per word form), so no Python
+    # step runs per token; only dot leaders and heading candidates are looked at one by one.
+    kinds = _token_kinds(doc)
+
+    def has(flag: int) -> numpy.ndarray:
+        return (kinds & flag) != 0
+
+    starts = numpy.zeros(n, dtype=bool)
+    starts[0] = True
+    punct = has(PUNCT)
+    starts[1:] |= punct[:-1] & ~punct[1:]  # spaCy's rule: after a run of sentence punctuation
+    if n == 1:
+        return _set_starts(doc, starts)
+    inline = has(INLINE)
+    inline[0] = inline[-1] = False
+    starts |= inline
+    num_stop, leader = has(NUM_STOP)[:-1], has(LEADER)[:-1]
+    upper, space = has(UPPER), has(SPACE)
+    # «… siden 2019. Behovet …», «vedtatt 22.07.2018. Kommunen …» (not «12. mars»).
+    starts[1:] |= num_stop & upper[1:] & ~has(MONTH)[1:]
+    for i in numpy.flatnonzero(leader & ~num_stop).tolist():
+        # «2 Boligbehov ........ 5 3 Tiltak ...»: the entry ends after its page number.
+        j = i + 1
+        while j < n and space[j]:
+            j += 1
+        if j < n and kinds[j] & NUM:
+            j += 1
+            while j < n and space[j]:
+                j += 1
+        if j < n:
+            starts[j] = True
+    newline = has(NEWLINE)[:-1] & ~num_stop & ~leader & ~space[1:]
+    direct = newline & (has(BLANK)[:-1] | has(BULLET)[1:])
+    starts[1:] |= direct
+    rest = newline & ~direct
+    rest[0] = False
+    idx = numpy.flatnonzero(rest)
+    if len(idx):
+        before, after = kinds[idx - 1], kinds[idx + 1]
+        term = (before & TERM) != 0
+        heading_like = ((after & (UPPER | NUM)) != 0) & ((before & JOINER) == 0)
+        starts[idx[term] + 1] = True
+        candidates = idx[~term & heading_like].tolist()
+        if candidates:
+            text = doc.text
+            for i in candidates:
+                if len(_line_ending_at(text, doc[i].idx).strip()) < SHORT_LINE:
+                    starts[i + 1] = True
+    return _set_starts(doc, starts)
+
+
+def _token_kinds(doc: Doc) -> numpy.ndarray:
+    orth = doc.to_array(ORTH)
+    distinct, inverse = numpy.unique(orth, return_inverse=True)
     vocab = doc.vocab
-    kinds = []
-    for orth in doc.to_array(ORTH).tolist():
-        k = _kinds.get(orth)
+    out = []
+    for h in distinct.tolist():
+        k = _kinds.get(h)
         if k is None:
-            lex = vocab[orth]
+            lex = vocab[h]
             k = _kind(lex.orth_, lex.is_space, lex.like_num)
             if len(_kinds) < 200_000:
-                _kinds[orth] = k
-        kinds.append(k)
-    new_starts: list[int] = [0]
+                _kinds[h] = k
+        out.append(k)
+    return numpy.asarray(out, dtype=numpy.int64)[inverse.reshape(-1)]
 
-    def start(j: int) -> None:
-        new_starts.append(j)
 
-    seen_punct = False
-    for i in range(n):
-        if seen_punct and not kinds[i] & PUNCT:
-            start(i)
-            seen_punct = False
-        elif kinds[i] & PUNCT:
-            seen_punct = True
-    for i in range(n - 1):
-        k, nk = kinds[i], kinds[i + 1]
-        if k & INLINE and i > 0:
-            start(i)
-        if k & NUM_STOP:
-            # «… siden 2019. Behovet …», «vedtatt 22.07.2018. Kommunen …» (not «12. mars»).
-            if nk & UPPER and not nk & MONTH:
-                start(i + 1)
-        elif k & LEADER:
-            # «2 Boligbehov ........ 5 3 Tiltak ...»: the entry ends after its page number.
-            j = i + 1
-            while j < n and kinds[j] & SPACE:
-                j += 1
-            if j < n and kinds[j] & NUM:
-                j += 1
-                while j < n and kinds[j] & SPACE:
-                    j += 1
-            if j < n:
-                start(j)
-        elif k & NEWLINE:
-            if nk & SPACE:
-                continue
-            if k & BLANK or nk & BULLET:
-                start(i + 1)
-                continue
-            if i == 0:
-                continue
-            pk = kinds[i - 1]
-            heading_like = (nk & UPPER or nk & NUM) and not pk & JOINER
-            if pk & TERM or (heading_like and len(_line_before(doc, i).strip()) < SHORT_LINE):
-                start(i + 1)
-    starts = numpy.full((n, 1), -1, dtype="int32")
-    starts[new_starts, 0] = 1
-    doc.from_array([SENT_START], starts.astype("uint64"))
+def _set_starts(doc: Doc, starts: numpy.ndarray) -> Doc:
+    values = numpy.where(starts, 1, -1).astype("int32").reshape(-1, 1)
+    doc.from_array([SENT_START], values.astype("uint64"))
     return doc

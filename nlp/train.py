@@ -47,7 +47,8 @@ class ParsedSentence:
 
 
 def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
-    from boligarkiv.nlp.analysis import ATTRS, best_lexicon_hits
+    from boligarkiv.nlp.analysis import best_lexicon_hits
+    from boligarkiv.nlp.hash_rows import HashRows
     from boligarkiv.nlp.pipeline import get_pipeline
 
     signals = [s.id for s in load_lexicon().signals]
@@ -56,7 +57,7 @@ def parse_passages(passages: list[Passage]) -> list[ParsedSentence]:
     for pi, p in enumerate(passages):
         lang = p.lang if p.lang in ("nb", "nn") else "nb"
         doc = get_pipeline(lang)(p.text)
-        rows = doc.to_array(ATTRS).tolist()
+        rows = HashRows.of(doc)
         first = len(out)
         contexts: list[set[str]] = []
         for sent in doc.sents:
