@@ -112,7 +112,7 @@ def lexicon_matches(
     slots = (
         page_slots[sent.start : sent.end]
         if page_slots is not None
-        else token_slots(doc[sent.start : sent.end].to_array(NORM).tolist(), doc.vocab.strings)
+        else token_slots(doc.to_array(NORM)[sent.start : sent.end].tolist(), doc.vocab.strings)
     )
     if present is None:
         present = set().union(*slots) if slots else set()
