@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -67,7 +67,7 @@ class Lexicon:
     signals: tuple[Signal, ...]
     commitment_weights: dict[str, float]
 
-    @property
+    @cached_property
     def by_id(self) -> dict[str, Signal]:
         return {s.id: s for s in self.signals}
 

@@ -16,18 +16,18 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from spacy.attrs import IS_PUNCT, IS_SPACE, NORM, SENT_START
+from spacy.attrs import NORM, SENT_START
 from spacy.tokens import Doc, Span
 
 from boligarkiv.lexicon import Lexicon, is_denial, load_lexicon
 from boligarkiv.nlp.doc_kind import doc_kind_version
 from boligarkiv.nlp.entities import EntityHit, find_entities
-from boligarkiv.nlp.hash_rows import HashRows
+from boligarkiv.nlp.hash_rows import HashRows, TokenRange
 from boligarkiv.nlp.page_scan import PagesScan, scan_pages, word_table
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
 from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, cue_within, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
-from boligarkiv.nlp.slot_matcher import find_matches, token_slots
+from boligarkiv.nlp.slot_matcher import find_matches, slot_mask, token_slots
 
 NLP_CODE_VERSION = "nlp-4"  # binary and context features, denials, trusted patterns, slot matching
 MIN_WORDS = 1000
@@ -98,13 +98,13 @@ class Analysis:
 
 
 def lexicon_matches(
-    sent: Span,
+    sent: Span | TokenRange,
     rows: HashRows | None = None,
-    present: set[str] | None = None,
+    present: int | None = None,
     page_slots: Sequence[Collection[str]] | None = None,
-) -> list[tuple[Span, str]]:
+) -> list[tuple[TokenRange, str]]:
     """Lexicon matches in one sentence with their pattern ids («signal/n»), matched over the slot keys the
-    lemmatiser wrote (`rows`: the doc's hash rows; `present`: the sentence's slot keys and `page_slots` every
+    lemmatiser wrote (`rows`: the doc's hash rows; `present`: the sentence's slot keys as a mask and `page_slots` every
     token's, when known)."""
     doc = sent.doc
     if rows is None:
@@ -115,13 +115,13 @@ def lexicon_matches(
         else token_slots(doc.to_array(NORM)[sent.start : sent.end].tolist(), doc.vocab.strings)
     )
     if present is None:
-        present = set().union(*slots) if slots else set()
+        present = slot_mask(set().union(*slots)) if slots else 0
     if not present:
         return []
     lex = load_lexicon().by_id
     out = []
     for a, b, pattern in find_matches(slots, rows.hyphen[sent.start : sent.end], present):
-        span = Span(doc, sent.start + a, sent.start + b, label=pattern.signal)
+        span = TokenRange(doc, sent.start + a, sent.start + b, pattern.signal)
         not_after = lex[pattern.signal].not_after
         if not_after and _previous_word(span) in not_after:
             continue
@@ -130,17 +130,17 @@ def lexicon_matches(
 
 
 def best_lexicon_hits(
-    sent: Span,
+    sent: Span | TokenRange,
     rows: HashRows,
-    present: set[str] | None = None,
+    present: int | None = None,
     page_slots: Sequence[Collection[str]] | None = None,
-) -> dict[str, tuple[Span, str, bool]]:
+) -> dict[str, tuple[TokenRange, str, bool]]:
     """Per signal, the sentence's clearest lexicon hit: (span, pattern id, negated). An affirmed hit beats a
     negated one; a denial («boligbehovet er dekket») outranks the affirming pattern inside it («boligbehov»),
     and a denial with a negation cue («… er ikke dekket») affirms the concept."""
     matches = lexicon_matches(sent, rows, present, page_slots)
 
-    def negated(span: Span, pattern_id: str) -> bool:
+    def negated(span: TokenRange, pattern_id: str) -> bool:
         cue = negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
         if is_denial(pattern_id):
             # A denial denied states the concept: «boligbehovet er ikke dekket», «ikkje overkapasitet på bustader».
@@ -148,7 +148,7 @@ def best_lexicon_hits(
         return cue
 
     denied = [(m.label_, m.start, m.end) for m, pid in matches if is_denial(pid)]
-    best: dict[str, tuple[Span, str, bool]] = {}
+    best: dict[str, tuple[TokenRange, str, bool]] = {}
     for span, pattern_id in sorted(matches, key=lambda m: (m[0].start, -(m[0].end - m[0].start))):
         if not is_denial(pattern_id) and any(
             lab == span.label_ and a <= span.start and span.end <= b for lab, a, b in denied
@@ -163,7 +163,7 @@ def best_lexicon_hits(
 
 def _explain(
     model: SignalModel, scan: PagesScan, k: int, lexicon_signals: list[str], col: int
-) -> tuple[Span, list[str]]:
+) -> tuple[Span | TokenRange, list[str]]:
     """The word that pushed sentence k over the threshold most, and the strongest features — the words the
     neighbouring sentences lent it (`n:…`) included."""
     names = model.names
@@ -190,16 +190,16 @@ def _explain(
     return sent.doc[anchor : anchor + 1], top
 
 
-def _hits_in(docs: list[Doc], texts: list[str], first_page: int, model: SignalModel | None) -> list[Hit]:
+def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalModel | None) -> list[Hit]:
     """At most one hit per sentence and signal (the clearest quote), lexicon and model combined by the
-    decision rule the model was trained with; for several pages at once (`first_page`: the first's number)."""
+    decision rule the model was trained with; for several scanned pages at once (`first_page`: the first's
+    number)."""
     lex = load_lexicon().by_id
     hits: list[Hit] = []
     cols = {s: i for i, s in enumerate(model.signals)} if model else {}
-    # First pass over every sentence: slot keys and the feature matrix from one scan of the pages, lexicon
-    # matches where a slot is present; then the model's logits for all sentences in one sparse product.
-    scan = scan_pages(docs, model)
-    scanned: list[tuple[int, dict[str, tuple[Span, str, bool]], list[str]]] = []
+    # First pass over every sentence: lexicon matches where the scan found a slot key; then the model's
+    # logits for all sentences in one sparse product.
+    scanned: list[tuple[int, dict[str, tuple[TokenRange, str, bool]], list[str]]] = []
     lex_rows: list[int] = []
     lex_cols: list[int] = []
     for k, (sent, slots, p) in enumerate(zip(scan.spans, scan.present, scan.page_of, strict=True)):
@@ -311,7 +311,7 @@ def sentence_spans(doc: Doc) -> list[Span]:
     return [doc[a:b] for a, b in zip(starts, [*starts[1:], n], strict=True)]
 
 
-def _previous_word(span: Span) -> str:
+def _previous_word(span: TokenRange) -> str:
     i = span.start - 1
     doc = span.doc
     while i >= 0 and doc[i].is_punct:
@@ -336,14 +336,14 @@ def analyse_pages(pages: list[str], lang: str = "nb", model: SignalModel | bool 
     for first in range(0, len(pages), PAGE_CHUNK):
         texts = pages[first : first + PAGE_CHUNK]
         chunk = list(itertools.islice(docs, len(texts)))
+        scan = scan_pages(chunk, model)
+        result.words += sum(scan.words)
         for number, (text, doc) in enumerate(zip(texts, chunk, strict=True), start=first + 1):
-            flags = doc.to_array([IS_PUNCT, IS_SPACE])
-            result.words += int((flags.sum(axis=1) == 0).sum()) if len(doc) else 0
             result.entities.extend((number, e) for e in find_entities(text))
             if has_ner:
                 for ent in doc.ents:
                     result.entities.append((number, EntityHit(ent.label_, ent.text, ent.start_char, ent.end_char)))
-        result.hits.extend(_hits_in(chunk, texts, first + 1, model))
+        result.hits.extend(_hits_in(scan, texts, first + 1, model))
     return result
 
 

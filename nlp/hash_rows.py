@@ -7,6 +7,7 @@ column give the same facts at list-index speed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from spacy.attrs import LEMMA, LOWER, ORTH
@@ -16,6 +17,25 @@ from boligarkiv.nlp.slot_matcher import HYPHEN_HASHES
 
 _HYPHEN_ARRAY = np.array(sorted(HYPHEN_HASHES), dtype=np.uint64)
 COLUMNS = [ORTH, LEMMA, LOWER]
+
+
+class TokenRange(NamedTuple):
+    """Tokens start:end of a doc — a sentence or a lexicon match — without the two Token objects a spaCy Span
+    builds on creation; character offsets are looked up when asked for (only for what becomes a hit)."""
+
+    doc: Doc
+    start: int
+    end: int
+    label_: str = ""
+
+    @property
+    def start_char(self) -> int:
+        return self.doc[self.start].idx
+
+    @property
+    def end_char(self) -> int:
+        last = self.doc[self.end - 1]
+        return last.idx + len(last)
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,4 @@ class HashRows:
     @classmethod
     def from_array(cls, hashes: np.ndarray) -> HashRows:
         """From an (n, 3) array of ORTH, LEMMA, LOWER hashes."""
-        return cls(
-            hashes[:, 1].tolist(), hashes[:, 2].tolist(), np.isin(hashes[:, 0], _HYPHEN_ARRAY).tolist()
-        )
+        return cls(hashes[:, 1].tolist(), hashes[:, 2].tolist(), np.isin(hashes[:, 0], _HYPHEN_ARRAY).tolist())

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from spacy.attrs import LEMMA, LOWER, ORTH, SENT_START
-from spacy.tokens import Doc, Span
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
+from spacy.tokens import Doc
 
 from boligarkiv.nlp.features import context_features, word_features
-from boligarkiv.nlp.hash_rows import HashRows
+from boligarkiv.nlp.hash_rows import HashRows, TokenRange
+from boligarkiv.nlp.pipeline import HEADS_KEY
 from boligarkiv.nlp.signal_model import SignalModel
+from boligarkiv.nlp.slot_matcher import slot_mask
 
 MAX_WORDS = 500_000  # a table past this size stops learning new words (they are computed per page instead)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -148,6 +150,7 @@ class WordTable:
         self.index: dict[tuple[int, int], int] = {}
         self.content: list[bool] = []
         self.slots: list[tuple[str, ...]] = []
+        self.masks: list[int] = []  # the slots as a mask
         self.lemmas: list[str] = []
         self.words = _Ragged()
         self.context = _Ragged()
@@ -155,37 +158,38 @@ class WordTable:
         self._content_arr = np.zeros(1024, dtype=bool)
         self._content_filled = 0
 
-    def entries(self, docs: list[Doc], orth: list[int], lemma: list[int], at: list[int]) -> list[int]:
-        """Table rows for the given (form, lemma) hash pairs (`docs[k]`, `at[k]`: a token showing pair k)."""
+    def entries(self, docs: list[Doc], hashes: np.ndarray, at: list[int]) -> list[int]:
+        """Table rows for the given token hash rows (`_COLUMNS`; `docs[k]`, `at[k]`: where row k was seen)."""
         out = []
-        for key in zip(orth, lemma, strict=True):
-            e = self.index.get(key)
+        for k, (orth, lemma, lower, norm, punct, space) in enumerate(hashes[:, :6].tolist()):
+            e = self.index.get((orth, lemma))
             if e is None:
-                k = len(out)
-                e = self._add(docs[k], at[k])
+                strings = docs[k].vocab.strings
+                heads = docs[k].user_data.get(HEADS_KEY, {}).get(at[k], ())
+                e = self._add(strings[lower], strings[lemma], strings[norm], bool(punct or space), heads)
                 if len(self.index) < MAX_WORDS:
-                    self.index[key] = e
+                    self.index[(orth, lemma)] = e
             out.append(e)
         return out
 
-    def _add(self, doc: Doc, i: int) -> int:
-        tok = doc[i]
+    def _add(self, lower: str, lemma: str, norm: str, punct_or_space: bool, heads: tuple[str, ...]) -> int:
+        """A new word, from its strings (no Token object is built)."""
         e = len(self.content)
-        if tok.is_space or tok.is_punct:
+        if punct_or_space:
             self.content.append(False)
             self.slots.append(())
+            self.masks.append(0)
             self.lemmas.append("")
             self.words.add(())
             self.context.add(())
             return e
-        norm = tok.norm_
-        lemma = tok.lemma_.lower()
+        lemma = lemma.lower()
         self.content.append(True)
         self.slots.append(tuple(norm.strip("§").split("§")) if norm[:1] == "§" else ())
+        self.masks.append(slot_mask(self.slots[-1]))
         self.lemmas.append(lemma)
         vocab = self.model.vocab if self.model is not None else {}
-        heads = tok._.heads
-        self.words.add([j for j in (vocab.get(f) for f in word_features(tok.lower_, lemma, heads)) if j is not None])
+        self.words.add([j for j in (vocab.get(f) for f in word_features(lower, lemma, heads)) if j is not None])
         self.context.add([j for j in (vocab.get(f) for f in context_features(lemma, heads)) if j is not None])
         return e
 
@@ -230,9 +234,9 @@ class PagesScan:
     feature id) pairs — words, lemma bigrams and what the neighbouring sentences lend (empty without a
     model) — and what an explanation needs to name them."""
 
-    spans: list[Span]
+    spans: list[TokenRange]
     page_of: list[int]  # page index (in the scanned list) of each sentence
-    present: list[set[str]]
+    present: list[int]  # slot keys as a mask (slot_matcher.slot_mask)
     hash_rows: list[HashRows]
     token_slots: list[list[tuple[str, ...]]]
     rows: np.ndarray
@@ -245,6 +249,7 @@ class PagesScan:
     word_entries: np.ndarray
     word_pairs: np.ndarray
     word_tokens: np.ndarray  # the word's token index in its page
+    words: list[int]  # content words (not punctuation or space) per page
 
     def matrix(self, extra_rows: list[int], extra_cols: list[int], width: int) -> sparse.csr_matrix:
         """The sentence × feature matrix with extra (row, id) pairs (the lexicon's own features), binary."""
@@ -275,7 +280,7 @@ class PagesScan:
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-_COLUMNS = [ORTH, LEMMA, LOWER, SENT_START]
+_COLUMNS = [ORTH, LEMMA, LOWER, NORM, IS_PUNCT, IS_SPACE, SENT_START]
 
 
 def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
@@ -286,10 +291,10 @@ def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
     sizes = np.array([len(a) for a in arrays], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     hashes = np.concatenate(arrays) if arrays else np.zeros((0, len(_COLUMNS)), dtype=np.uint64)
-    hash_rows = [HashRows.from_array(a[:, :3]) for a in arrays]
+    hash_rows = [HashRows.from_array(a[:, :3]) for a in arrays]  # ORTH, LEMMA, LOWER
     n = len(hashes)
     if not n:
-        return PagesScan([], [], [], hash_rows, [[] for _ in docs], *([_EMPTY] * 8))
+        return PagesScan([], [], [], hash_rows, [[] for _ in docs], *([_EMPTY] * 8), [0] * len(docs))
     orth, lemma = hashes[:, 0], hashes[:, 1]
     page_of_token = np.repeat(np.arange(len(docs)), sizes)
     # Each distinct (form, lemma) is looked up once; the mixed key only groups tokens, the table is keyed
@@ -298,17 +303,12 @@ def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
     inverse = inverse.reshape(-1)
     first_page = page_of_token[first]
     distinct = np.asarray(
-        table.entries(
-            [docs[p] for p in first_page.tolist()],
-            orth[first].tolist(),
-            lemma[first].tolist(),
-            (first - offsets[first_page]).tolist(),
-        ),
+        table.entries([docs[p] for p in first_page.tolist()], hashes[first], (first - offsets[first_page]).tolist()),
         dtype=np.int64,
     )
     entry = distinct[inverse]
 
-    starts_flag = hashes[:, 3] == 1
+    starts_flag = hashes[:, 6] == 1
     starts_flag[offsets[:-1][sizes > 0]] = True  # a page opens a sentence
     sent_of = np.cumsum(starts_flag) - 1
     sent_starts = np.flatnonzero(starts_flag)
@@ -321,7 +321,7 @@ def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
     kept_from = sent_starts[kept] - offsets[kept_pages]
     kept_to = sent_ends[kept] - offsets[kept_pages]
     spans = [
-        Span(docs[p], a, b)
+        TokenRange(docs[p], a, b)
         for p, a, b in zip(kept_pages.tolist(), kept_from.tolist(), kept_to.tolist(), strict=True)
     ]
 
@@ -329,18 +329,19 @@ def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
     distinct_slots = [slot_list[e] for e in distinct.tolist()]
     all_slots = [distinct_slots[u] for u in inverse.tolist()]
     token_slots = [all_slots[a:b] for a, b in itertools.pairwise(offsets.tolist())]
-    present: list[set[str]] = [set() for _ in spans]
+    present = [0] * len(spans)
     content_entries = entry[content]
+    masks = table.masks
     for r, e in zip(row_of.tolist(), content_entries.tolist(), strict=True):
-        keys = slot_list[e]
-        if keys:
-            present[r].update(keys)
+        if masks[e]:
+            present[r] |= masks[e]
     page_list = kept_pages.tolist()
     word_tokens = content - offsets[page_of_token[content]]
+    words = np.bincount(page_of_token[content], minlength=len(docs)).tolist()
     if model is None:
         return PagesScan(
             spans, page_list, present, hash_rows, token_slots, _EMPTY, _EMPTY, _EMPTY, _EMPTY,
-            row_of, content_entries, np.full(len(content), -1, dtype=np.int64), word_tokens,
+            row_of, content_entries, np.full(len(content), -1, dtype=np.int64), word_tokens, words,
         )  # fmt: skip
 
     lengths, word_cols = table.words.gather(content_entries)
@@ -368,5 +369,5 @@ def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
     cols = np.concatenate([word_cols.astype(np.int64), pair_cols, n_cols])
     return PagesScan(
         spans, page_list, present, hash_rows, token_slots, rows, cols, n_rows, n_cols,
-        row_of, content_entries, word_pairs, word_tokens,
+        row_of, content_entries, word_pairs, word_tokens, words,
     )  # fmt: skip

@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, NORM, ORTH
+from spacy.attrs import IS_PUNCT, IS_SPACE, LANG, LEMMA, LIKE_NUM, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -163,6 +163,18 @@ def _split_hyphens(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
+# Lexical attributes the analysis reads (token flags and forms); spaCy computes every attribute it knows for
+# each new word form, and the unused ones (shape, URL and e-mail tests, stop words …) cost more than half of
+# it. The offline pipeline keeps only these.
+USED_LEXEME_ATTRS = frozenset({ORTH, LOWER, NORM, IS_PUNCT, IS_SPACE, LIKE_NUM, LANG})
+
+
+def _lean_lexemes(nlp: Language) -> None:
+    getters = nlp.vocab.lex_attr_getters
+    for attr in [a for a in getters if a not in USED_LEXEME_ATTRS]:
+        del getters[attr]
+
+
 @cache
 def get_pipeline(lang: str = "nb") -> Language:
     """The analysis pipeline for a language (nb or nn); cached per process."""
@@ -174,6 +186,7 @@ def get_pipeline(lang: str = "nb") -> Language:
         _split_hyphens(nlp)
         return nlp
     nlp = spacy.blank("nb")
+    _lean_lexemes(nlp)
     nlp.add_pipe("boligarkiv_sentences")
     nlp.add_pipe("boligarkiv_lemmatizer", config={"lang": lang})
     nlp.max_length = 5_000_000

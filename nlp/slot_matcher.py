@@ -10,7 +10,7 @@ then non-overlapping matches longest first (`greedy="LONGEST"`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,6 +27,12 @@ class SlotPattern:
     pattern_id: str
     steps: tuple[Step, ...]
     required: frozenset[str]  # slot keys a sentence must hold for the pattern to have a chance
+    required_mask: int  # the same as a mask
+
+    @property
+    def simple(self) -> bool:
+        """Every step is one required word or hyphen: a match is a fixed-length run, checked without search."""
+        return all(step.kind != GAP and not step.optional for step in self.steps)
 
 
 @cache
@@ -37,7 +43,7 @@ def slot_patterns() -> tuple[SlotPattern, ...]:
         for steps, req, pattern_id in zip(
             pattern_steps(signal), required_keys(signal), signal.pattern_ids, strict=True
         ):
-            out.append(SlotPattern(signal.id, pattern_id, steps, req))
+            out.append(SlotPattern(signal.id, pattern_id, steps, req, slot_mask(req)))
     return tuple(out)
 
 
@@ -79,6 +85,10 @@ def _ends(
     return out
 
 
+def _step_at(step: Step, i: int, slots: Sequence[Collection[str]], hyphen: Sequence[bool]) -> bool:
+    return step.key in slots[i] if step.kind == SLOT else hyphen[i]
+
+
 def match_pattern(
     pattern: SlotPattern, slots: Sequence[Collection[str]], hyphen: Sequence[bool]
 ) -> list[tuple[int, int]]:
@@ -89,10 +99,18 @@ def match_pattern(
     else:
         starts = list(range(len(slots)))
     found = []
-    for start in starts:
-        ends = [e for e in _ends(pattern.steps, 0, start, slots, hyphen) if e > start]
-        if ends:
-            found.append((start, max(ends)))
+    if pattern.simple:
+        width = len(pattern.steps)
+        for start in starts:
+            if start + width <= len(slots) and all(
+                _step_at(step, start + k, slots, hyphen) for k, step in enumerate(pattern.steps)
+            ):
+                found.append((start, start + width))
+    else:
+        for start in starts:
+            ends = [e for e in _ends(pattern.steps, 0, start, slots, hyphen) if e > start]
+            if ends:
+                found.append((start, max(ends)))
     if len(found) < 2:
         return found
     taken: set[int] = set()
@@ -104,13 +122,38 @@ def match_pattern(
     return sorted(out)
 
 
+def key_bit(key: str) -> int:
+    """A slot key («s17») as a bit: a sentence's slot keys are one int, a pattern's requirement a mask."""
+    return 1 << int(key[1:])
+
+
+def slot_mask(keys: Iterable[str]) -> int:
+    mask = 0
+    for key in keys:
+        mask |= key_bit(key)
+    return mask
+
+
+_candidates: dict[int, tuple[SlotPattern, ...]] = {}
+
+
+def candidates(mask: int) -> tuple[SlotPattern, ...]:
+    """The patterns (lexicon order) whose required slot keys all lie in `mask`; cached per mask, as
+    sentences keep holding the same few combinations."""
+    hit = _candidates.get(mask)
+    if hit is None:
+        hit = tuple(p for p in slot_patterns() if not p.required_mask & ~mask)
+        if len(_candidates) < 100_000:
+            _candidates[mask] = hit
+    return hit
+
+
 def find_matches(
-    slots: Sequence[Collection[str]], hyphen: Sequence[bool], present: set[str] | frozenset[str]
+    slots: Sequence[Collection[str]], hyphen: Sequence[bool], mask: int
 ) -> list[tuple[int, int, SlotPattern]]:
     """Every pattern's matches in one sentence (positions relative to it), for patterns whose required slots
-    the sentence holds."""
+    the sentence holds (`mask`: the sentence's slot keys, `slot_mask`); in lexicon order."""
     out = []
-    for pattern in slot_patterns():
-        if pattern.required <= present:
-            out.extend((a, b, pattern) for a, b in match_pattern(pattern, slots, hyphen))
+    for pattern in candidates(mask):
+        out.extend((a, b, pattern) for a, b in match_pattern(pattern, slots, hyphen))
     return out

@@ -7,11 +7,13 @@ from boligarkiv.nlp.doc_kind import HOUSING_PLAN_NAME, document_head, load_doc_k
 
 def test_a_navigation_title_gives_way_to_the_first_content_line() -> None:
     # The shape of a real CMS export: skip links and menus stand where the title should be.
-    text = "Hovedmeny Innhold Relatert stoff Undermeny Forsiden\n\nBoligsosial policy for Kongsvinger kommune\n\nHva er …"
-    title, body = document_head("Hovedmeny Innhold Relatert stoff Undermeny Forsiden", text)
+    nav = "Hovedmeny Innhold Relatert stoff Undermeny Forsiden"
+    text = nav + "\n\nBoligsosial policy for Kongsvinger kommune\n\nHva er …"
+    title, body = document_head(nav, text)
     assert title == "Boligsosial policy for Kongsvinger kommune"
     assert body.startswith("Boligsosial policy")
-    title, _ = document_head("Hopp til toppmenyen på siden Hopp til hovedinnholdet på siden", "Hopp til x\n\nBoligprogram\n")
+    skip = "Hopp til toppmenyen på siden Hopp til hovedinnholdet på siden"
+    title, _ = document_head(skip, skip + "\n\nBoligprogram\n")
     assert title == "Boligprogram"
     # A real title stays, even when it says «Innhold» among other words.
     assert document_head("Innhold. Forslag til Handlingsplan for boligpolitiske tiltak", "x")[0].startswith("Innhold.")
@@ -32,11 +34,17 @@ def test_plan_names_end_at_a_word() -> None:
 
 
 def test_who_publishes_a_plan_name_matters() -> None:
-    own = plan_features("Boligpolitisk plan 2024-2028", "Boligpolitisk plan 2024-2028\n…", "https://www.sel.kommune.no/x")
+    own = plan_features(
+        "Boligpolitisk plan 2024-2028", "Boligpolitisk plan 2024-2028\n…", "https://www.sel.kommune.no/x"
+    )
     assert "p:name_lead" in own and "p:kommune_host" in own
-    regional = plan_features("Bustadstrategi for Sogn", "Målet med strategiarbeidet …", "https://www.sogn.regionraad.no/?id=1")
+    regional = plan_features(
+        "Bustadstrategi for Sogn", "Målet med strategiarbeidet …", "https://www.sogn.regionraad.no/?id=1"
+    )
     assert "p:national_host" in regional and "p:name_lead" not in regional
-    about = plan_features("Kunngjering av godkjent bustadpolitisk plan", "Kunngjering …", "https://www.masfjorden.kommune.no/")
+    about = plan_features(
+        "Kunngjering av godkjent bustadpolitisk plan", "Kunngjering …", "https://www.masfjorden.kommune.no/"
+    )
     assert "p:name_title" in about and "p:name_lead" not in about
 
 

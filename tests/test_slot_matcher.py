@@ -14,7 +14,14 @@ from boligarkiv.lexicon import HYPHENS, load_lexicon, slot_tests
 from boligarkiv.nlp.analysis import sentence_spans
 from boligarkiv.nlp.corpus import default_corpus_dir, load_dev_corpus
 from boligarkiv.nlp.pipeline import get_pipeline
-from boligarkiv.nlp.slot_matcher import HYPHEN_HASHES, find_matches, match_pattern, slot_patterns, token_slots
+from boligarkiv.nlp.slot_matcher import (
+    HYPHEN_HASHES,
+    find_matches,
+    match_pattern,
+    slot_mask,
+    slot_patterns,
+    token_slots,
+)
 
 REGRESSION = Path(__file__).parent / "data" / "signal_sentences.tsv"
 
@@ -51,7 +58,7 @@ def _compare(texts: list[tuple[str, str]]) -> tuple[int, list[str]]:
         for sent in sentence_spans(doc):
             expected = {(s.start, s.end, pid) for pid, m in refs[lang] for s in m(sent, as_spans=True)}
             part = slots[sent.start : sent.end]
-            present = set().union(*part) if part else set()
+            present = slot_mask(set().union(*part)) if part else 0
             got = {
                 (sent.start + a, sent.start + b, p.pattern_id)
                 for a, b, p in find_matches(part, hyphen[sent.start : sent.end], present)
