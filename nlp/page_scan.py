@@ -23,7 +23,7 @@ from boligarkiv.nlp.features import context_features, word_features
 from boligarkiv.nlp.hash_rows import HashRows, TokenRange
 from boligarkiv.nlp.pipeline import HEADS_KEY
 from boligarkiv.nlp.signal_model import SignalModel
-from boligarkiv.nlp.slot_matcher import slot_mask
+from boligarkiv.nlp.slot_matcher import norm_slots, slot_mask
 
 MAX_WORDS = 500_000  # a table past this size stops learning new words (they are computed per page instead)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -185,7 +185,7 @@ class WordTable:
             return e
         lemma = lemma.lower()
         self.content.append(True)
-        self.slots.append(tuple(norm.strip("§").split("§")) if norm[:1] == "§" else ())
+        self.slots.append(norm_slots(norm))
         self.masks.append(slot_mask(self.slots[-1]))
         self.lemmas.append(lemma)
         vocab = self.model.vocab if self.model is not None else {}

@@ -10,6 +10,7 @@ then non-overlapping matches longest first (`greedy="LONGEST"`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -47,6 +48,16 @@ def slot_patterns() -> tuple[SlotPattern, ...]:
     return tuple(out)
 
 
+# The lemmatiser writes a word's slot keys into its NORM as «§s3§s17§»; a word that merely contains «§» (a
+# legal paragraph sign) must not read as slots.
+_SLOT_NORM = re.compile(r"(?:§s\d+)+§")
+
+
+def norm_slots(norm: str) -> tuple[str, ...]:
+    """The slot keys in a NORM string the lemmatiser wrote, else none."""
+    return tuple(norm[1:-1].split("§")) if norm[:1] == "§" and _SLOT_NORM.fullmatch(norm) else ()
+
+
 _norm_slots: dict[int, frozenset[str]] = {}
 
 
@@ -57,8 +68,7 @@ def token_slots(norm_hashes: Sequence[int], strings: StringStore) -> list[frozen
     for h in norm_hashes:
         keys = _norm_slots.get(h)
         if keys is None:
-            norm = strings[h]
-            keys = frozenset(norm.strip("§").split("§")) if norm[:1] == "§" else empty
+            keys = frozenset(norm_slots(strings[h])) or empty
             if len(_norm_slots) < 500_000:
                 _norm_slots[h] = keys
         out.append(keys)

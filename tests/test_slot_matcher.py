@@ -99,3 +99,14 @@ def test_optional_slots_gaps_and_longest_matches() -> None:
     assert match_pattern(lte, [frozenset({leie}), frozenset({til}), frozenset({eie})], [0, 0, 0]) == [(0, 3)]
     # A word in between breaks the pattern (it has no gap).
     assert match_pattern(lte, [frozenset({leie}), no, frozenset({til}), frozenset({eie})], [0, 0, 0, 0]) == []
+
+
+def test_a_paragraph_sign_is_not_a_slot() -> None:
+    """Law text says «§ 3» and «§12»: only the lemmatiser's «§s3§s17§» codes read as slot keys."""
+    from boligarkiv.nlp.analysis import lexicon_matches
+    from boligarkiv.nlp.slot_matcher import norm_slots
+
+    assert norm_slots("§s3§s17§") == ("s3", "s17")
+    assert norm_slots("§") == () and norm_slots("§12") == () and norm_slots("§§") == ()
+    doc = get_pipeline("nb")("Etter § 3 og §12 i forskriften kan kommunen gi startlån.")
+    assert "startlan" in {span.label_ for span, _ in lexicon_matches(next(iter(doc.sents)))}
