@@ -168,14 +168,13 @@ def _explain(
     neighbouring sentences lent it (`n:…`) included."""
     names = model.names
     weights = model.weights[:, col]
-    contrib: dict[int, float] = {}
-    named: dict[str, float] = {}
-    for tok_i, ids in scan.word_ids(k, word_table(model)):
-        if not ids:
-            continue
-        ws = weights[ids].tolist()
-        contrib[tok_i] = contrib.get(tok_i, 0.0) + sum(ws)
-        named.update(zip((names[i] for i in ids), ws, strict=True))
+    tokens, ids, owner = scan.word_ids(k, word_table(model))
+    ws = weights[ids]
+    sums = np.bincount(owner, weights=ws, minlength=len(tokens)).tolist()
+    known = np.bincount(owner, minlength=len(tokens)).tolist()
+    # Only a word with a known feature can be the anchor.
+    contrib = {t: total for t, total, n in zip(tokens, sums, known, strict=True) if n}
+    named = dict(zip((names[i] for i in ids.tolist()), ws.tolist(), strict=True))
     sent = scan.spans[k]
     for sig in lexicon_signals:
         idx = model.vocab.get(f"lex:{sig}")

@@ -161,14 +161,16 @@ class WordTable:
     def entries(self, docs: list[Doc], hashes: np.ndarray, at: list[int]) -> list[int]:
         """Table rows for the given token hash rows (`_COLUMNS`; `docs[k]`, `at[k]`: where row k was seen)."""
         out = []
-        for k, (orth, lemma, lower, norm, punct, space) in enumerate(hashes[:, :6].tolist()):
-            e = self.index.get((orth, lemma))
+        index = self.index
+        for k, key in enumerate(zip(hashes[:, 0].tolist(), hashes[:, 1].tolist(), strict=True)):
+            e = index.get(key)
             if e is None:
+                _, lemma, lower, norm, punct, space = hashes[k, :6].tolist()
                 strings = docs[k].vocab.strings
                 heads = docs[k].user_data.get(HEADS_KEY, {}).get(at[k], ())
                 e = self._add(strings[lower], strings[lemma], strings[norm], bool(punct or space), heads)
-                if len(self.index) < MAX_WORDS:
-                    self.index[(orth, lemma)] = e
+                if len(index) < MAX_WORDS:
+                    index[key] = e
             out.append(e)
         return out
 
@@ -261,22 +263,26 @@ class PagesScan:
 
     def context_ids(self, k: int) -> list[int]:
         """The ids sentence k's neighbours lent it."""
-        return np.unique(self.context_cols[self.context_rows == k]).tolist()
+        order = self.__dict__.get("_context_order")
+        if order is None:
+            order = self.__dict__["_context_order"] = np.argsort(self.context_rows, kind="stable")
+        rows = self.context_rows[order]
+        lo, hi = np.searchsorted(rows, [k, k + 1]).tolist()
+        return np.unique(self.context_cols[order[lo:hi]]).tolist()
 
-    def word_ids(self, k: int, table: WordTable) -> list[tuple[int, list[int]]]:
-        """Sentence k's content words as (token index in the page, feature ids: the word's own, then the
-        bigram it closes), in token order — the order training lists them (nlp/features.py)."""
+    def word_ids(self, k: int, table: WordTable) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Sentence k's content words: their token indices in the page, and their feature ids (each word's
+        own, then the bigram it closes — the order training lists them, nlp/features.py) with the position
+        of the word each id belongs to."""
         lo, hi = np.searchsorted(self.word_rows, [k, k + 1]).tolist()
-        out = []
-        for tok, e, pair in zip(
-            self.word_tokens[lo:hi].tolist(),
-            self.word_entries[lo:hi].tolist(),
-            self.word_pairs[lo:hi].tolist(),
-            strict=True,
-        ):
-            ids = table.words.ids[table.words.ptr[e] : table.words.ptr[e + 1]].tolist()
-            out.append((tok, [*ids, pair] if pair >= 0 else ids))
-        return out
+        lengths, ids = table.words.gather(self.word_entries[lo:hi])
+        owner = np.repeat(np.arange(hi - lo), lengths)
+        pairs = self.word_pairs[lo:hi]
+        closes = np.flatnonzero(pairs >= 0)
+        owner = np.concatenate([owner, closes])
+        order = np.argsort(owner, kind="stable")  # a word's bigram right after its own ids
+        ids = np.concatenate([ids.astype(np.int64), pairs[closes]])[order]
+        return self.word_tokens[lo:hi].tolist(), ids, owner[order]
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
