@@ -27,7 +27,7 @@ from boligarkiv.nlp.page_scan import PagesScan, scan_pages, word_table
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
 from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, cue_within, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
-from boligarkiv.nlp.slot_matcher import find_matches, slot_mask, token_slots
+from boligarkiv.nlp.slot_matcher import candidates, find_matches, slot_mask, token_slots
 
 NLP_CODE_VERSION = "nlp-4"  # binary and context features, denials, trusted patterns, slot matching
 MIN_WORDS = 1000
@@ -104,8 +104,10 @@ def lexicon_matches(
     page_slots: Sequence[Collection[str]] | None = None,
 ) -> list[tuple[TokenRange, str]]:
     """Lexicon matches in one sentence with their pattern ids («signal/n»), matched over the slot keys the
-    lemmatiser wrote (`rows`: the doc's hash rows; `present`: the sentence's slot keys as a mask and `page_slots` every
-    token's, when known)."""
+    lemmatiser wrote (`rows`: the doc's hash rows; `present`: the sentence's slot keys as a mask and
+    `page_slots` every token's, when known)."""
+    if present is not None and not candidates(present):
+        return []  # most sentences: no pattern has all its words here
     doc = sent.doc
     if rows is None:
         rows = HashRows.of(doc)
