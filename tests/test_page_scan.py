@@ -4,6 +4,7 @@ its lookup tables return what a plain dictionary would."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import asdict
 
 import numpy as np
@@ -71,7 +72,7 @@ def test_the_pair_table_answers_as_a_dictionary_would() -> None:
     truth: dict[tuple[int, int], int] = {}
     computed = 0
 
-    def compute_for(a: np.ndarray, b: np.ndarray):  # noqa: ANN202
+    def compute_for(a: np.ndarray, b: np.ndarray) -> Callable[[int], int]:
         def compute(i: int) -> int:
             nonlocal computed
             computed += 1
