@@ -25,7 +25,7 @@ from boligarkiv.nlp.pipeline import HEADS_KEY
 from boligarkiv.nlp.signal_model import SignalModel
 from boligarkiv.nlp.slot_matcher import norm_slots, slot_mask
 
-MAX_WORDS = 500_000  # a table past this size stops learning new words (they are computed per page instead)
+MAX_WORDS = 500_000  # a table past this size starts afresh (memory stays bounded in a long-running process)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -96,6 +96,10 @@ class _PairTable:
         self.ids = np.zeros(0, dtype=np.int64)
         self.recent: dict[tuple[int, int], int] = {}
 
+    @property
+    def size(self) -> int:
+        return len(self.keys) + len(self.recent)
+
     def lookup(self, a: np.ndarray, b: np.ndarray, compute: Callable[[int], int]) -> np.ndarray:
         """Ids for the pairs (a[i], b[i]); `compute(i)` gives a pair's id the first time it is met."""
         out = np.full(len(a), -1, dtype=np.int64)
@@ -113,8 +117,7 @@ class _PairTable:
                 j = recent.get(pair)
                 if j is None:
                     j = compute(i)
-                    if len(self.keys) + len(recent) < 2 * MAX_WORDS:
-                        recent[pair] = j
+                    recent[pair] = j
                 values.append(j)
             out[rest] = values
             if len(recent) > max(1000, len(self.keys) // 8):
@@ -147,6 +150,9 @@ class WordTable:
 
     def __init__(self, model: SignalModel | None) -> None:
         self.model = model
+        self._clear()
+
+    def _clear(self) -> None:
         self.index: dict[tuple[int, int], int] = {}
         self.content: list[bool] = []
         self.slots: list[tuple[str, ...]] = []
@@ -160,6 +166,8 @@ class WordTable:
 
     def entries(self, docs: list[Doc], hashes: np.ndarray, at: list[int]) -> list[int]:
         """Table rows for the given token hash rows (`_COLUMNS`; `docs[k]`, `at[k]`: where row k was seen)."""
+        if len(self.index) >= MAX_WORDS or self.pairs.size >= 4 * MAX_WORDS:
+            self._clear()  # before any row of this call is handed out
         out = []
         index = self.index
         for k, key in enumerate(zip(hashes[:, 0].tolist(), hashes[:, 1].tolist(), strict=True)):
@@ -168,9 +176,7 @@ class WordTable:
                 _, lemma, lower, norm, punct, space = hashes[k, :6].tolist()
                 strings = docs[k].vocab.strings
                 heads = docs[k].user_data.get(HEADS_KEY, {}).get(at[k], ())
-                e = self._add(strings[lower], strings[lemma], strings[norm], bool(punct or space), heads)
-                if len(index) < MAX_WORDS:
-                    index[key] = e
+                e = index[key] = self._add(strings[lower], strings[lemma], strings[norm], bool(punct or space), heads)
             out.append(e)
         return out
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 import numpy as np
+import pytest
 
 from boligarkiv.app.testweb.texts import NB_PLAN_SENTENCES, NN_PLAN_SENTENCES
 from boligarkiv.nlp.analysis import PAGE_CHUNK, analyse_pages
@@ -118,3 +119,20 @@ def test_ragged_rows_gather_in_order() -> None:
     assert ids.tolist() == [5, 6, 1, 2, 3, *rows[4], 5, 6, 4]
     ragged.add([7])
     assert ragged.gather(np.array([5]))[1].tolist() == [7]
+
+
+def test_a_full_word_table_starts_afresh_with_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded in a long-running analyse stage: a table past its size clears itself between
+    chunks, and what it answers does not change."""
+    from boligarkiv.nlp import page_scan
+    from boligarkiv.nlp.signal_model import load_signal_model
+
+    pages = _pages(NB_PLAN_SENTENCES, PAGE_CHUNK * 2 + 3, seed=11)
+    expected = _hits(pages, "nb")
+    model = load_signal_model()
+    table = page_scan.word_table(model)
+    filled = table.index
+    assert len(filled) > 40
+    monkeypatch.setattr(page_scan, "MAX_WORDS", 40)
+    assert _hits(pages, "nb") == expected
+    assert table.index is not filled  # it started afresh
