@@ -21,7 +21,7 @@ from spacy.tokens import Doc
 
 from boligarkiv.nlp.features import context_features, word_features
 from boligarkiv.nlp.hash_rows import HashRows, TokenRange
-from boligarkiv.nlp.pipeline import HEADS_KEY
+from boligarkiv.nlp.pipeline import heads_at
 from boligarkiv.nlp.signal_model import SignalModel
 from boligarkiv.nlp.slot_matcher import norm_slots, slot_mask
 
@@ -175,7 +175,7 @@ class WordTable:
             if e is None:
                 _, lemma, lower, norm, punct, space = hashes[k, :6].tolist()
                 strings = docs[k].vocab.strings
-                heads = docs[k].user_data.get(HEADS_KEY, {}).get(at[k], ())
+                heads = heads_at(docs[k], at[k])
                 e = index[key] = self._add(strings[lower], strings[lemma], strings[norm], bool(punct or space), heads)
             out.append(e)
         return out

@@ -26,14 +26,14 @@ MODEL = "nb_core_news_sm"
 HEADS_KEY = "boligarkiv_heads"
 
 
-def _heads(token: Token) -> tuple[str, ...]:
-    """A word's compound heads, kept per document by token index: setting an extension on a Token object
+def heads_at(doc: Doc, i: int) -> tuple[str, ...]:
+    """Token i's compound heads, kept per document by token index: setting an extension on a Token object
     per compound word cost more than analysing the word."""
-    return token.doc.user_data.get(HEADS_KEY, {}).get(token.i, ())
+    return doc.user_data.get(HEADS_KEY, {}).get(i, ())
 
 
 if not Token.has_extension("heads"):
-    Token.set_extension("heads", getter=_heads)
+    Token.set_extension("heads", getter=lambda token: heads_at(token.doc, token.i))
 
 
 def model_installed() -> bool:
