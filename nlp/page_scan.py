@@ -11,6 +11,7 @@ rather than a Python loop step per token. The features are the ones training bui
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -150,6 +151,7 @@ class WordTable:
 
     def __init__(self, model: SignalModel | None) -> None:
         self.model = model
+        self.lock = threading.RLock()
         self._clear()
 
     def _clear(self) -> None:
@@ -222,17 +224,19 @@ class WordTable:
 
 
 _tables: dict[int, WordTable] = {}
+_tables_lock = threading.Lock()
 
 
 def word_table(model: SignalModel | None) -> WordTable:
     """The table for a model (one per loaded model object; cross-validation loads one per fold)."""
     key = id(model)
-    table = _tables.get(key)
-    if table is None or table.model is not model:
-        if len(_tables) > 16:
-            _tables.clear()
-        table = _tables[key] = WordTable(model)
-    return table
+    with _tables_lock:
+        table = _tables.get(key)
+        if table is None or table.model is not model:
+            if len(_tables) > 16:
+                _tables.clear()
+            table = _tables[key] = WordTable(model)
+        return table
 
 
 @dataclass
@@ -281,7 +285,8 @@ class PagesScan:
         own, then the bigram it closes — the order training lists them, nlp/features.py) with the position
         of the word each id belongs to."""
         lo, hi = np.searchsorted(self.word_rows, [k, k + 1]).tolist()
-        lengths, ids = table.words.gather(self.word_entries[lo:hi])
+        with table.lock:  # the gather writes the table's newest rows into its arrays first
+            lengths, ids = table.words.gather(self.word_entries[lo:hi])
         owner = np.repeat(np.arange(hi - lo), lengths)
         pairs = self.word_pairs[lo:hi]
         closes = np.flatnonzero(pairs >= 0)
@@ -297,8 +302,13 @@ _COLUMNS = [ORTH, LEMMA, LOWER, NORM, IS_PUNCT, IS_SPACE, SENT_START]
 
 def scan_pages(docs: list[Doc], model: SignalModel | None) -> PagesScan:
     """Scan several pages at once: words recurring across a document's pages are looked up once, and the
-    numpy steps run once for all of them."""
+    numpy steps run once for all of them. The word table is shared per model, so threads take turns."""
     table = word_table(model)
+    with table.lock:
+        return _scan(docs, model, table)
+
+
+def _scan(docs: list[Doc], model: SignalModel | None, table: WordTable) -> PagesScan:
     arrays = [d.to_array(_COLUMNS).reshape(-1, len(_COLUMNS)).astype(np.uint64, copy=False) for d in docs]
     sizes = np.array([len(a) for a in arrays], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])

@@ -4,6 +4,7 @@ its lookup tables return what a plain dictionary would."""
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -136,3 +137,23 @@ def test_a_full_word_table_starts_afresh_with_the_same_results(monkeypatch: pyte
     monkeypatch.setattr(page_scan, "MAX_WORDS", 40)
     assert _hits(pages, "nb") == expected
     assert table.index is not filled  # it started afresh
+
+
+def test_threads_sharing_a_model_get_what_one_thread_gets() -> None:
+    """The word table is shared per model: analyses in several threads at once (a web request beside a
+    crawl's case judge) answer as they do one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from boligarkiv.nlp.signal_model import MODEL_PATH
+
+    texts = [_pages(NB_PLAN_SENTENCES + NN_PLAN_SENTENCES, 12, seed=s) for s in range(8)]
+    alone = [_hits(pages, "nb", SignalModel.load(MODEL_PATH)) for pages in texts]
+    shared = SignalModel.load(MODEL_PATH)  # a fresh table, filled by the threads at once
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between almost every bytecode: races show
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            together = list(pool.map(lambda pages: _hits(pages, "nb", shared), texts))
+    finally:
+        sys.setswitchinterval(interval)
+    assert together == alone
