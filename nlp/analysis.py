@@ -16,8 +16,8 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from spacy.attrs import NORM, SENT_START
-from spacy.tokens import Doc, Span
+from spacy.attrs import NORM
+from spacy.tokens import Span
 
 from boligarkiv.lexicon import Lexicon, is_denial, load_lexicon
 from boligarkiv.nlp.doc_kind import doc_kind_version
@@ -228,12 +228,12 @@ def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalMo
         if fire_any is not None and fire_matrix is not None and all_logits is not None and model is not None:
             if not best and not fire_any[k]:
                 continue  # nothing fires in this sentence: most sentences end here
-            candidates = set(best)
+            firing = set(best)
             if fire_any[k]:
-                candidates.update(model.signals[c] for c in np.flatnonzero(fire_matrix[k]))
+                firing.update(model.signals[c] for c in np.flatnonzero(fire_matrix[k]))
             logits = all_logits[k]
         else:
-            candidates = set(best)
+            firing = set(best)
         sent = scan.spans[k]
         p = scan.page_of[k]
         rows = scan.hash_rows[p]
@@ -241,7 +241,7 @@ def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalMo
         sentence_level: str | None = None
         sentence_text = ""
         for signal_id in lex:
-            if signal_id not in candidates:
+            if signal_id not in firing:
                 continue
             mode = model.modes.get(signal_id, "lexicon") if model else "lexicon"
             lexhit = best.get(signal_id)
@@ -299,17 +299,6 @@ def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalMo
 @cache
 def cue_patterns() -> dict[str, re.Pattern[str]]:
     return {s.id: rx for s in load_lexicon().signals if (rx := s.cue_pattern) is not None}
-
-
-def sentence_spans(doc: Doc) -> list[Span]:
-    """The sentences as spans, from the sentence-start array: `Doc.sents` builds a Token per word."""
-    n = len(doc)
-    if not n:
-        return []
-    starts = np.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    return [doc[a:b] for a, b in zip(starts, [*starts[1:], n], strict=True)]
 
 
 def _previous_word(span: TokenRange) -> str:

@@ -14,6 +14,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -271,14 +272,17 @@ class PagesScan:
         x.data[:] = 1.0  # duplicates were summed: features are binary, as trained
         return x
 
+    @cached_property
+    def _context_by_row(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows sorted, the cols in that order): a sentence's context ids are then one searchsorted away."""
+        order = np.argsort(self.context_rows, kind="stable")
+        return self.context_rows[order], self.context_cols[order]
+
     def context_ids(self, k: int) -> list[int]:
         """The ids sentence k's neighbours lent it."""
-        order = self.__dict__.get("_context_order")
-        if order is None:
-            order = self.__dict__["_context_order"] = np.argsort(self.context_rows, kind="stable")
-        rows = self.context_rows[order]
+        rows, cols = self._context_by_row
         lo, hi = np.searchsorted(rows, [k, k + 1]).tolist()
-        return np.unique(self.context_cols[order[lo:hi]]).tolist()
+        return np.unique(cols[lo:hi]).tolist()
 
     def word_ids(self, k: int, table: WordTable) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Sentence k's content words: their token indices in the page, and their feature ids (each word's
@@ -379,12 +383,11 @@ def _scan(docs: list[Doc], model: SignalModel | None, table: WordTable) -> Pages
     # Each sentence sees the context ids of the sentences before and after it — on the same page only.
     lengths, ctx_cols = table.context.gather(content_entries)
     ctx_rows = np.repeat(row_of, lengths)
-    row_page = kept_pages
     last = len(spans) - 1
     down = ctx_rows < last
-    down[down] = row_page[ctx_rows[down] + 1] == row_page[ctx_rows[down]]
+    down[down] = kept_pages[ctx_rows[down] + 1] == kept_pages[ctx_rows[down]]
     up = ctx_rows > 0
-    up[up] = row_page[ctx_rows[up] - 1] == row_page[ctx_rows[up]]
+    up[up] = kept_pages[ctx_rows[up] - 1] == kept_pages[ctx_rows[up]]
     n_rows = np.concatenate([ctx_rows[down] + 1, ctx_rows[up] - 1])
     n_cols = np.concatenate([ctx_cols[down], ctx_cols[up]]).astype(np.int64)
     rows = np.concatenate([word_rows, pair_rows, n_rows])

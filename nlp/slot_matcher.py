@@ -29,11 +29,8 @@ class SlotPattern:
     steps: tuple[Step, ...]
     required: frozenset[str]  # slot keys a sentence must hold for the pattern to have a chance
     required_mask: int  # the same as a mask
-
-    @property
-    def simple(self) -> bool:
-        """Every step is one required word or hyphen: a match is a fixed-length run, checked without search."""
-        return all(step.kind != GAP and not step.optional for step in self.steps)
+    # Every step is one required word or hyphen: a match is a fixed-length run, checked without search.
+    simple: bool
 
 
 @cache
@@ -44,7 +41,8 @@ def slot_patterns() -> tuple[SlotPattern, ...]:
         for steps, req, pattern_id in zip(
             pattern_steps(signal), required_keys(signal), signal.pattern_ids, strict=True
         ):
-            out.append(SlotPattern(signal.id, pattern_id, steps, req, slot_mask(req)))
+            simple = all(step.kind != GAP and not step.optional for step in steps)
+            out.append(SlotPattern(signal.id, pattern_id, steps, req, slot_mask(req), simple))
     return tuple(out)
 
 

@@ -11,7 +11,6 @@ from spacy.attrs import NORM, ORTH
 from spacy.matcher import Matcher
 
 from boligarkiv.lexicon import HYPHENS, load_lexicon, slot_tests
-from boligarkiv.nlp.analysis import sentence_spans
 from boligarkiv.nlp.corpus import default_corpus_dir, load_dev_corpus
 from boligarkiv.nlp.pipeline import get_pipeline
 from boligarkiv.nlp.slot_matcher import (
@@ -55,7 +54,7 @@ def _compare(texts: list[tuple[str, str]]) -> tuple[int, list[str]]:
         rows = doc.to_array([ORTH, NORM]).tolist()
         slots = token_slots([r[1] for r in rows], doc.vocab.strings)
         hyphen = [r[0] in HYPHEN_HASHES for r in rows]
-        for sent in sentence_spans(doc):
+        for sent in doc.sents:
             expected = {(s.start, s.end, pid) for pid, m in refs[lang] for s in m(sent, as_spans=True)}
             part = slots[sent.start : sent.end]
             present = slot_mask(set().union(*part)) if part else 0
