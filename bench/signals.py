@@ -11,6 +11,8 @@ Compared, per signal (passage level: a signal is found when the passage has a no
   (c) the detector (lexicon + trained model, rules chosen on the training folds).
 Also: passages where a signal appears only negated and are recognised as such, document kind accuracy and
 is_housing_plan precision/recall (held out the same way), and analysis throughput in tokens/s per core.
+Where the corpus has a second, independent labelling (labels_second.jsonl), how far that reader agrees with
+the labels, next to the held-out detector on the same passages: the ceiling a signal's figure can reach.
 
 `python bench/signals.py --eval PASSAGES LABELS` scores the shipped model on any labelled set in the same
 format (a held-out set: nothing is trained).
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from boligarkiv.lexicon import load_lexicon
 from boligarkiv.nlp.analysis import Hit, analyse_pages
-from boligarkiv.nlp.corpus import Passage, group_folds, load_corpus, load_dev_corpus
+from boligarkiv.nlp.corpus import Passage, default_corpus_dir, group_folds, load_corpus, load_dev_corpus
 from boligarkiv.nlp.doc_kind import DocKindModel, train_doc_kind
 from boligarkiv.nlp.signal_model import load_signal_model
 from boligarkiv.nlp.train import parse_passages, train_parsed
@@ -136,6 +138,27 @@ def print_errors(passages: list[Passage], hits: dict[str, list[Hit]], signals: l
                 print(f"  FALSE {pid} ({p.labels.get(s)}): {h.sentence[:200]!r} [{why}]")
 
 
+def agreement_table(
+    passages: list[Passage], detected: dict[str, set[str]], signals: list[str], directory: Path | None = None
+) -> None:
+    """The ceiling: where the corpus has a second, independent labelling, how far the second reader agrees
+    with the labels everything is scored against, next to the held-out detector on the same passages."""
+    directory = directory or default_corpus_dir()
+    second_file = directory / "labels_second.jsonl"
+    if not second_file.exists():
+        return
+    second = {p.id: p for p in load_corpus(directory / "passages.jsonl", second_file)}
+    both = [p for p in passages if p.id in second and p.id in detected]
+    if not both:
+        return
+    tallies = {"reader 2": Tally(), "detector": Tally()}
+    for p in both:
+        tallies["reader 2"].add(p, {s for s in signals if second[p.id].present(s)}, signals)
+        tallies["detector"].add(p, detected[p.id], signals)
+    print(f"\nagreement with the labels on the {len(both)} passages labelled twice (n = present in the labels):")
+    print_table([s for s in signals if tallies["reader 2"].prf(s)[0]], tallies)
+
+
 def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> None:
     signals = [s.id for s in load_lexicon().signals]
     folds = group_folds(passages, k=k)
@@ -150,6 +173,7 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
     negated_pred: dict[str, set[str]] = {}
     kinds: dict[str, tuple[str, bool]] = {}
     detector_hits: dict[str, list[Hit]] = {}
+    detected: dict[str, set[str]] = {}
     cpu = 0.0
     tokens = 0
     for f in range(k):
@@ -167,6 +191,7 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
             cpu += time.process_time() - c0
             tokens += words
             tallies["detector"].add(p, affirmed, signals)
+            detected[p.id] = affirmed
             by_language["nn" if p.lang == "nn" else "nb"].add(p, affirmed, signals)
             negated_pred[p.id] = negated
             kinds[p.id] = kind_model.predict(p.title, p.text, p.url)
@@ -180,6 +205,7 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
     for line in doc_kind_lines(passages, kinds):
         print(line + " (held-out)")
     print(f"detector throughput: {tokens / cpu:,.0f} words/s per core (CPU {cpu:.1f} s, {tokens:,} words)")
+    agreement_table(passages, detected, signals)
     if errors:
         print_errors(passages, detector_hits, signals)
 
