@@ -37,5 +37,6 @@ PORTAL_LABELS = {
     "opengov360": "360 OpenGov Meetings",
     "elements": "Elements Publikum",
     "einnsyn": "eInnsyn",
+    "digdem": "Digdem møteportal",
 }
 CASE_ROLE_LABELS = {"saksframlegg": "Saksframlegg", "vedtak": "Vedtak", "protokoll": "Protokoll", "vedlegg": "Vedlegg"}

@@ -96,10 +96,12 @@ class KommuneState:
         return n in self.allowed_hosts or n in self.doc_hosts
 
     def push(self, request: Any) -> None:
+        # A GraphQL portal answers every question at one URL: a POST is the same request only with the same body.
+        key = request.url if request.method == "GET" else f"{request.method} {request.url} {request.body!r}"
         # A chapter of an HTML plan is fetched for its plan even when the walk has seen the page already.
-        if request.url in self.seen and not (request.meta.get("chapter_of") or request.meta.get("refetch")):
+        if key in self.seen and not (request.meta.get("chapter_of") or request.meta.get("refetch")):
             return
-        self.seen.add(request.url)
+        self.seen.add(key)
         heapq.heappush(self.frontier, (-request.priority, next(_SEQ), request))
 
     def release(self, limit: int) -> Iterator[Any]:

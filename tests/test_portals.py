@@ -1,5 +1,5 @@
 """Meeting portals (issue 15): for each portal imitation built from the real shapes in
-`../shared/data/kommune_web/` — ACOS WebSak innsyn, 360 OpenGov, Elements Publikum and eInnsyn — the crawl
+`../shared/data/kommune_web/` — ACOS WebSak innsyn, 360 OpenGov, Elements Publikum, eInnsyn and Digdem — the crawl
 archives the housing cases of the last 24 months with body, meeting date and case number, and no other
 case; precision and recall of housing cases are printed per portal."""
 
@@ -33,11 +33,14 @@ PORTALS = {
     "portal-opengov": "opengov360",
     "portal-elements": "elements",
     "portal-einnsyn": "einnsyn",
+    "portal-digdem": "digdem",
 }
 
 
 def test_housing_cases_are_archived_from_every_portal(tmp_path: Path) -> None:
-    sites = build_portal_sites([("3201", "Bærum"), ("4003", "Skien"), ("5006", "Steinkjer"), ("1103", "Stavanger")])
+    sites = build_portal_sites(
+        [("3201", "Bærum"), ("4003", "Skien"), ("5006", "Steinkjer"), ("1103", "Stavanger"), ("5001", "Trondheim")]
+    )
     web = TestWeb(sites).start()
     try:
         seeds = web.write_seeds(tmp_path / "seeds.csv")
@@ -95,7 +98,7 @@ def test_housing_cases_are_archived_from_every_portal(tmp_path: Path) -> None:
     assert feed.status_code == 200 and "Salg av kommunale utleieboliger i Storgata" in feed.text
     assert "Budsjett" not in feed.text
     everything = client.get("/feeds/politiske-vedtak.atom").text
-    assert everything.count("<entry>") >= 4 * 2 * len(HOUSING_CASES)
+    assert everything.count("<entry>") >= len(PORTALS) * 2 * len(HOUSING_CASES)
     archive.dispose()
 
 
@@ -229,3 +232,104 @@ def test_einnsyn_detection() -> None:
     assert ref is not None and ref.base == "https://api.einnsyn.no" and ref.key == "enh_01kky1vrbpebds5tv4ep7fgfbs"
     assert detect("https://einnsyn.no/sok?enhet=ikke-en-id") is None
     assert detect("https://www.example.kommune.no/Meetings") is None
+
+
+def test_digdem_graphql_shapes() -> None:
+    """Digdem as SHAPES.md describes it: POSTed GraphQL with fragments and Apollo's CSRF header; a refused
+    query is a portal error in the ledger, not an empty result; classified agenda items are left out."""
+    ref = detect("https://stavanger-elm.digdem.no/motekalender")
+    assert ref is not None and ref.portal == "digdem" and ref.base == "https://stavanger-elm.digdem.no/"
+    assert detect("https://www.stavanger.kommune.no/politikk/motekalender") is None  # a CMS page, not the app
+    adapter = BY_NAME["digdem"]
+    (step,) = adapter.start(ref, date(2026, 3, 1), date(2026, 11, 30))
+    assert step.method == "POST" and step.url == "https://stavanger-elm.digdem.no/graphql"
+    assert step.headers["apollo-require-preflight"] == "true" and step.headers["Content-Type"] == "application/json"
+    sent = json.loads(step.body or b"")
+    assert sent["operationName"] == "GetYearMeetings" and "fragment MeetingListItem on Meeting" in sent["query"]
+    assert sent["variables"]["where"] == {
+        "searchTerm": "",
+        "date_gt": "2026-02-28T00:00:00.000Z",
+        "date_lt": "2026-12-01T00:00:00.000Z",
+    }
+
+    def answer(data: object) -> TextResponse:
+        return TextResponse(step.url, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+    listed = {
+        "data": {
+            "meetings": [
+                {"id": "cm8sijrej00pg0pyv76z9ebvf", "date": "2026-06-11T14:00:00.000Z", "meetingName": "Bystyret"},
+                {"id": "cm8sijrej00pg0pyv76z9ebvg", "date": "2026-06-18T14:00:00.000Z", "published": False},
+            ]
+        }
+    }
+    (meeting,) = adapter.parse(ref, step, answer(listed))
+    assert isinstance(meeting, Step) and meeting.data["date"] == "2026-06-11"
+    assert json.loads(meeting.body or b"")["variables"] == {"id": "cm8sijrej00pg0pyv76z9ebvf"}
+    detail = {
+        "data": {
+            "meeting": {
+                "id": "cm8sijrej00pg0pyv76z9ebvf",
+                "date": "2026-06-11T14:00:00.000Z",
+                "commission": {"id": "c1", "name": "Bystyret"},
+                "proceedings": [
+                    {
+                        "id": "p1",
+                        "title": "Boligprogram 2027–2030",
+                        "sequenceNumber": 61,
+                        "type": "PS",
+                        "classified": False,
+                        "documents": [
+                            {"id": "d1", "title": "Saksframlegg", "type": "Saksframlegg", "classified": False},
+                            {"id": "d2", "title": "Vedlegg: kart", "type": "Vedlegg", "classified": True},
+                            {"id": "d3", "title": "Vedtak", "type": "Vedtak", "classified": False},
+                        ],
+                    },
+                    {"id": "p2", "title": "Unntatt offentlighet", "sequenceNumber": 62, "classified": True},
+                ],
+            }
+        }
+    }
+    (case,) = adapter.parse(ref, meeting, answer(detail))
+    assert isinstance(case, Case) and case.title == "Boligprogram 2027–2030" and case.body == "Bystyret"
+    assert case.case_number == "PS 61/26" and case.meeting_date == date(2026, 6, 11)
+    assert [(f.url.rsplit("/", 1)[1], f.role) for f in case.files] == [("d1", "saksframlegg"), ("d3", "vedtak")]
+    for refused in ({"errors": [{"message": "Not authorised!"}], "data": None}, [1, 2]):
+        try:
+            list(adapter.parse(ref, meeting, answer(refused)))
+        except PortalError as exc:
+            assert exc.kind in ("portal_graphql_error", "portal_not_json")
+        else:
+            raise AssertionError("a refused query must be recorded as a portal error")
+
+
+def test_digdem_imitation_refuses_what_the_real_portal_refuses() -> None:
+    """The test web's Digdem answers as Apollo does: no GET on /graphql, the CSRF guard without a JSON content
+    type or preflight header, and queries without fragments refused."""
+    import urllib.error
+    import urllib.request
+
+    (site,) = [s for s in build_portal_sites([("1", "A")] * 5) if s.key == "portal-digdem"]
+    web = TestWeb([site]).start()
+    try:
+        url = web.doc_roots[site.key] + "/graphql"
+
+        def status(data: bytes | None, headers: dict[str, str]) -> tuple[int, dict]:
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers)) as r:
+                    return r.status, json.loads(r.read())
+            except urllib.error.HTTPError as exc:
+                return exc.code, json.loads(exc.read())
+
+        query = {"query": "query { meetings(where: {}) { id } }", "variables": {}}
+        assert status(None, {})[0] == 400  # GET
+        code, body = status(json.dumps(query).encode(), {"Content-Type": "text/plain"})
+        assert code == 400 and "CSRF" in body["errors"][0]["message"]
+        assert status(json.dumps(query).encode(), {"Content-Type": "application/json"})[0] == 400  # no fragment
+        ref = detect(url.replace("/graphql", "/motekalender"))
+        assert ref is not None and ref.portal == "digdem"
+        (step,) = BY_NAME["digdem"].start(ref, date.today(), date.today())
+        code, body = status(step.body, step.headers)
+        assert code == 200 and isinstance(body["data"]["meetings"], list)
+    finally:
+        web.stop()

@@ -1,9 +1,10 @@
-"""Imitations of the four meeting portals, built from the shapes in `../shared/data/kommune_web/`: ACOS
+"""Imitations of five meeting portals, built from the shapes in `../shared/data/kommune_web/`: ACOS
 WebSak innsyn (server-rendered `wfinnsyn.ashx`), 360 OpenGov Meetings (`/Meetings/<ORG>`, with its AJAX
 agenda fragments and an occasional 500), Elements Publikum (JSON that needs a `Tenant` header and answers
-a wrong call with the app's HTML) and eInnsyn (JSON search with cursor pages, named in the seeds rather
-than linked). Each portal holds the same cases; `HOUSING_CASES` is the ground truth of what a correct crawl
-archives: the housing cases met in the last 24 months, and nothing else.
+a wrong call with the app's HTML), eInnsyn (JSON search with cursor pages, named in the seeds rather
+than linked) and Digdem (Apollo GraphQL, POST only). Each portal holds the same cases; `HOUSING_CASES` is
+the ground truth of what a correct crawl archives: the housing cases met in the last 24 months, and nothing
+else.
 """
 
 from __future__ import annotations
@@ -568,7 +569,138 @@ def einnsyn_site(nummer: str, navn: str, today: date) -> Site:
     return site
 
 
+# --- Digdem (Elements møteportal, GraphQL) --------------------------------------------------------------
+DIGDEM_SPA = (
+    b'<!doctype html><html><head><title>M\xc3\xb8tekalender</title></head><body><div id="root"></div></body></html>'
+)
+CSRF_MESSAGE = (
+    "This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a "
+    "'content-type' header (with a type that is not one of application/x-www-form-urlencoded, multipart/form-data, "
+    "text/plain) or provide a non-empty value for one of the following headers: x-apollo-operation-name, "
+    "apollo-require-preflight"
+)
+
+
+def _cuid(kind: str, n: int) -> str:
+    """A cuid-like id («cm8sijrej00pg0pyv76z9ebvf»): 25 characters, lower-case letters and digits."""
+    import hashlib
+
+    return "cm" + hashlib.sha256(f"{kind}{n}".encode()).hexdigest()[:23]
+
+
+def _graphql_error(message: str, status: int = 400) -> Resource:
+    return Resource(
+        json.dumps({"errors": [{"message": message}]}).encode(),
+        content_type="application/json; charset=utf-8",
+        status=status,
+        conditional=False,
+    )
+
+
+def digdem_site(nummer: str, navn: str, today: date) -> Site:
+    """Apollo GraphQL at `/graphql` (POST only, CSRF guard, queries with fragments), the React shell at
+    `/motekalender`, papers at `/api/doc/<id>`. One meeting is not yet published: its case must not be read."""
+    site = _portal_site("portal-digdem", nummer, navn)
+    site.resources["/"] = page(f"{navn} kommune", links([("DOCHOST/motekalender", "Møtekalender og saksdokumenter")]))
+    meetings = [(m, True) for m in _meetings(today)]
+    unpublished = PortalCase("upublisert", "Boligplan 2027 – oppstart", "Kommunestyret", 2, True, HOUSING_TEXT)
+    meetings.append(((900, "Kommunestyret", today - timedelta(days=2), [(99, unpublished)]), False))
+    papers: dict[str, bytes] = {}
+    by_id = {_cuid("m", m[0]): (m, published) for m, published in meetings}
+
+    def proceeding(m: tuple, number: int, case: PortalCase) -> dict:
+        documents = []
+        for j, (role, title, data) in enumerate(_files(case, navn) if case.title else []):
+            did = _cuid("d", m[0] * 1000 + number * 10 + j)
+            papers[did] = data
+            kind = {"saksframlegg": "Saksframlegg", "vedtak": "Vedtak", "vedlegg": "Vedlegg"}[role]
+            documents.append({"id": did, "title": title, "type": kind, "classified": False, "azureCustomLink": None})
+        return {
+            "id": _cuid("p", m[0] * 1000 + number),
+            "title": case.title or "Unntatt offentlighet",
+            "sequenceNumber": number,
+            "classified": case.title is None,
+            "type": "PS",
+            "order": number,
+            "agendaOrder": number,
+            "agendaGroupType": "POLITICAL_CASES",
+            "documents": documents,
+        }
+
+    def graphql(raw: str, headers: dict[str, str], body: bytes) -> Resource | None:
+        if urlsplit(raw).path != "/graphql":
+            return None
+        ctype = headers.get("content-type", "")
+        if "json" not in ctype and not headers.get("apollo-require-preflight"):
+            return _graphql_error(CSRF_MESSAGE)
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return _graphql_error("POST body sent invalid JSON.")
+        query = str(request.get("query") or "")
+        variables = request.get("variables") or {}
+        if "fragment " not in query:
+            return _graphql_error("Queries must be written with fragments.")
+        if "meetings(" in query:
+            where = variables.get("where") or {}
+            lo = where.get("date_gt", "1900-01-01T00:00:00.000Z")[:10]
+            hi = where.get("date_lt", "2999-12-31T00:00:00.000Z")[:10]
+            items = [
+                {
+                    "id": mid,
+                    "date": f"{m[2].isoformat()}T08:00:00.000Z",
+                    "endDateTime": f"{m[2].isoformat()}T12:00:00.000Z",
+                    "internalStatus": "PUBLISHED" if published else "DRAFT",
+                    "status": "HELD" if m[2] < today else "PLANNED",
+                    "meetingName": m[1],
+                    "published": published,
+                    "commission": {"id": _cuid("c", len(m[1]))},
+                }
+                for mid, (m, published) in sorted(by_id.items(), key=lambda kv: kv[1][0][2])
+                if lo < m[2].isoformat() < hi
+            ]
+            return _json({"data": {"meetings": items}})
+        if "meeting(" in query:
+            found = by_id.get(str(variables.get("id")))
+            if found is None:
+                return _json({"data": {"meeting": None}})
+            m, published = found
+            if not published:
+                return _json({"data": {"meeting": None}, "errors": [{"message": "Not authorised!"}]})
+            return _json(
+                {
+                    "data": {
+                        "meeting": {
+                            "id": _cuid("m", m[0]),
+                            "date": f"{m[2].isoformat()}T08:00:00.000Z",
+                            "location": "Rådhuset, bystyresalen",
+                            "mergedPdf": {"id": _cuid("merged", m[0]), "url": None},
+                            "commission": {"id": _cuid("c", len(m[1])), "name": m[1]},
+                            "documents": [],
+                            "proceedings": [proceeding(m, n, c) for n, c in m[3]],
+                        }
+                    }
+                }
+            )
+        return _graphql_error('Cannot query field on type "Query".')
+
+    def get(raw: str, headers: dict[str, str]) -> Resource | None:
+        path = urlsplit(raw).path
+        if path == "/graphql":
+            return _graphql_error("GET query missing.")
+        if path == "/motekalender" or path.startswith("/motekalender/"):
+            return Resource(DIGDEM_SPA)
+        if path.startswith("/api/doc/"):
+            data = papers.get(path.rsplit("/", 1)[1])
+            return _pdf(data) if data else None
+        return None
+
+    site.doc_post.append(("/graphql", graphql))
+    site.doc_dynamic.append(("/", get))
+    return site
+
+
 def build_portal_sites(kommuner: list[tuple[str, str]], today: date | None = None) -> list[Site]:
     today = today or date.today()
-    makers = (acos_site, opengov_site, elements_site, einnsyn_site)
+    makers = (acos_site, opengov_site, elements_site, einnsyn_site, digdem_site)
     return [make(n, k, today) for make, (n, k) in zip(makers, kommuner, strict=False)]

@@ -116,8 +116,12 @@ class TestWeb:
             def do_HEAD(self) -> None:
                 self.do_GET(head=True)
 
-            def do_GET(self, head: bool = False) -> None:
-                status, sent = web.respond(self, site, role, head)
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.do_GET(post=self.rfile.read(length) if length else b"")
+
+            def do_GET(self, head: bool = False, post: bytes | None = None) -> None:
+                status, sent = web.respond(self, site, role, head, post)
                 with web.lock:
                     web.log.append(
                         LoggedRequest(
@@ -138,12 +142,26 @@ class TestWeb:
         self.servers.append(server)
         return server
 
-    def respond(self, h: BaseHTTPRequestHandler, site: Site, role: str, head: bool) -> tuple[int, int]:
+    def respond(
+        self, h: BaseHTTPRequestHandler, site: Site, role: str, head: bool, post: bytes | None = None
+    ) -> tuple[int, int]:
         if self.stall:
             time.sleep(0.3)
         path = unquote(h.path)
         if role == "alias":
             return self._send(h, 301, b"", "text/plain", {"Location": self.roots[site.key] + path}, head)
+        if post is not None:
+            res = None
+            if role == "doc":
+                headers = {k.lower(): v for k, v in h.headers.items()}
+                for prefix, post_handler in site.doc_post:
+                    if h.path.startswith(prefix):
+                        res = post_handler(h.path, headers, post)
+                        if res is not None:
+                            break
+            if res is None:
+                return self._send(h, 405, b"Method not allowed", "text/plain", {"Allow": "GET, HEAD"}, head)
+            return self._send(h, res.status, res.body, res.content_type, dict(res.headers), head)
         if path == "/robots.txt" and role == "main":
             return self._send(h, 200, site.robots.encode(), "text/plain", {}, head)
         res = site.doc_host_resources.get(path) if role == "doc" else site.lookup(path)

@@ -60,6 +60,8 @@ class Site:
     # A meeting portal on the site's second host: (prefix, handler(raw path with query, lower-cased headers)).
     doc_dynamic: list[tuple[str, Callable[[str, dict[str, str]], Resource | None]]] = field(default_factory=list)
     seed_portals: list[str] = field(default_factory=list)  # portal URLs named in the seeds (DOCHOST…)
+    # POST routes on the second host (a GraphQL portal): (prefix, handler(raw path, lower-cased headers, body)).
+    doc_post: list[tuple[str, Callable[[str, dict[str, str], bytes], Resource | None]]] = field(default_factory=list)
 
     def lookup(self, path: str) -> Resource | None:
         if path in self.resources:

@@ -3,10 +3,16 @@ meetings, agenda items and case papers. `detect` finds which adapter (if any) a 
 
 from __future__ import annotations
 
-from boligarkiv.crawler.portals import acos_websak, einnsyn, elements, opengov360
+from boligarkiv.crawler.portals import acos_websak, digdem, einnsyn, elements, opengov360
 from boligarkiv.crawler.portals.base import Adapter, Case, CaseFile, PortalRef, Step
 
-ADAPTERS: tuple[Adapter, ...] = (acos_websak.ADAPTER, opengov360.ADAPTER, elements.ADAPTER, einnsyn.ADAPTER)
+ADAPTERS: tuple[Adapter, ...] = (
+    acos_websak.ADAPTER,
+    opengov360.ADAPTER,
+    elements.ADAPTER,
+    einnsyn.ADAPTER,
+    digdem.ADAPTER,
+)
 BY_NAME = {a.name: a for a in ADAPTERS}
 
 

@@ -26,12 +26,18 @@ class PortalRef:
 
 @dataclass
 class Step:
-    """A portal page or API call to fetch next; `data` comes back to the adapter with the response."""
+    """A portal page or API call to fetch next; `data` comes back to the adapter with the response. A GraphQL
+    portal is read by POSTing a query (`method`, `body`)."""
 
     url: str
     step: str
     headers: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    method: str = "GET"
+    body: bytes | None = None
+
+    def with_data(self, **data: Any) -> Step:
+        return Step(self.url, self.step, dict(self.headers), {**self.data, **data}, self.method, self.body)
 
 
 @dataclass

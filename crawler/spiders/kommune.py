@@ -102,6 +102,8 @@ class KommuneSpider(scrapy.Spider):
         referrer: str | None = None,
         start: bool = False,
         headers: dict[str, str] | None = None,
+        method: str = "GET",
+        body: bytes | None = None,
         **meta: Any,
     ) -> scrapy.Request:
         headers = dict(headers or {})
@@ -116,6 +118,8 @@ class KommuneSpider(scrapy.Spider):
             url,
             callback=self.parse,
             errback=self.on_error,
+            method=method,
+            body=body,
             headers=headers,
             dont_filter=True,
             priority=int(score * 10) - depth * 5 + (1000 if start else 0),
@@ -541,6 +545,8 @@ class KommuneSpider(scrapy.Spider):
             portal_level=level,
             referrer=referrer,
             headers=step.headers,
+            method=step.method,
+            body=step.body,
             portal_ref=ref,
             portal_step=step,
             handle_httpstatus_list=[404, 500],
@@ -593,7 +599,7 @@ class KommuneSpider(scrapy.Spider):
         if verdict == "ja":
             tally.housing_cases += 1
         if case.detail is not None:
-            detail = Step(case.detail.url, case.detail.step, case.detail.headers, {"case": case, "verdict": verdict})
+            detail = case.detail.with_data(case=case, verdict=verdict)
             yield self.portal_request(ref, detail, state, referrer, level=level)
             return
         yield from self.case_files(case, verdict, state, referrer)
