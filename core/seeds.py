@@ -35,8 +35,8 @@ class Seed:
     ekstra_urler: tuple[str, ...] = ()
     tidligere_nummer: tuple[str, ...] = field(default=())
     andre_navn: tuple[str, ...] = field(default=())
-    # Meeting portals (ACOS WebSak innsyn, OpenGov 360, Elements Publikum, eInnsyn, Digdem) the kommune's site does
-    # not link, named in the seeds so their case papers are fetched all the same.
+    # Meeting portals (ACOS WebSak innsyn, OpenGov 360, Elements Publikum, eInnsyn, Digdem, FirstAgenda) the
+    # kommune's site does not link, named in the seeds so their case papers are fetched all the same.
     moteportaler: tuple[str, ...] = field(default=())
 
     @property

@@ -38,5 +38,6 @@ PORTAL_LABELS = {
     "elements": "Elements Publikum",
     "einnsyn": "eInnsyn",
     "digdem": "Digdem møteportal",
+    "firstagenda": "FirstAgenda",
 }
 CASE_ROLE_LABELS = {"saksframlegg": "Saksframlegg", "vedtak": "Vedtak", "protokoll": "Protokoll", "vedlegg": "Vedlegg"}

@@ -1,7 +1,7 @@
 """Meeting portals (issue 15): for each portal imitation built from the real shapes in
-`../shared/data/kommune_web/` — ACOS WebSak innsyn, 360 OpenGov, Elements Publikum, eInnsyn and Digdem — the crawl
-archives the housing cases of the last 24 months with body, meeting date and case number, and no other
-case; precision and recall of housing cases are printed per portal."""
+`../shared/data/kommune_web/` — ACOS WebSak innsyn, 360 OpenGov, Elements Publikum, eInnsyn, Digdem and
+FirstAgenda — the crawl archives the housing cases of the last 24 months with body, meeting date and case
+number, and no other case; precision and recall of housing cases are printed per portal."""
 
 from __future__ import annotations
 
@@ -34,12 +34,20 @@ PORTALS = {
     "portal-elements": "elements",
     "portal-einnsyn": "einnsyn",
     "portal-digdem": "digdem",
+    "portal-firstagenda": "firstagenda",
 }
 
 
 def test_housing_cases_are_archived_from_every_portal(tmp_path: Path) -> None:
     sites = build_portal_sites(
-        [("3201", "Bærum"), ("4003", "Skien"), ("5006", "Steinkjer"), ("1103", "Stavanger"), ("5001", "Trondheim")]
+        [
+            ("3201", "Bærum"),
+            ("4003", "Skien"),
+            ("5006", "Steinkjer"),
+            ("1103", "Stavanger"),
+            ("5001", "Trondheim"),
+            ("4204", "Kristiansand"),
+        ]
     )
     web = TestWeb(sites).start()
     try:
@@ -309,7 +317,7 @@ def test_digdem_imitation_refuses_what_the_real_portal_refuses() -> None:
     import urllib.error
     import urllib.request
 
-    (site,) = [s for s in build_portal_sites([("1", "A")] * 5) if s.key == "portal-digdem"]
+    (site,) = [s for s in build_portal_sites([("1", "A")] * 6) if s.key == "portal-digdem"]
     web = TestWeb([site]).start()
     try:
         url = web.doc_roots[site.key] + "/graphql"
@@ -333,3 +341,78 @@ def test_digdem_imitation_refuses_what_the_real_portal_refuses() -> None:
         assert code == 200 and isinstance(body["data"]["meetings"], list)
     finally:
         web.stop()
+
+
+def test_firstagenda_shapes() -> None:
+    """FirstAgenda as SHAPES.md describes it: the front page first (its cookie), then the board list; of a
+    meeting published as agenda and minutes only the minutes are read; both spellings of the fields."""
+    ref = detect("https://politiskagenda.kristiansand.kommune.no/")
+    assert (
+        ref is not None and ref.portal == "firstagenda" and ref.base == "https://politiskagenda.kristiansand.kommune.no"
+    )
+    assert detect("https://www.kristiansand.kommune.no/politikk/") is None
+    via_path = detect("http://127.0.0.1:9/Home/AnonymousAuthentication?callback=%2F")
+    assert via_path is not None and via_path.base == "http://127.0.0.1:9"
+    adapter = BY_NAME["firstagenda"]
+    (home,) = adapter.start(ref, date(2026, 1, 1), date(2026, 11, 30))
+    assert home.url == f"{ref.base}/"
+    (boards,) = adapter.parse(ref, home, HtmlResponse(home.url, body=b"<div id=app></div>"))
+    assert boards.url.endswith("/api/agenda/udvalgsliste")
+
+    def answer(url: str, data: object) -> TextResponse:
+        return TextResponse(url, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+    listing = {
+        "Udvalg": {
+            "Udvalg 2023-2027": [
+                {
+                    "Id": "u1",
+                    "Navn": "Bystyret",
+                    "Moeder": [
+                        {"Id": "a1", "Dato": "2026-06-18T00:00:00", "Navn": "Dagsorden"},
+                        {"Id": "r1", "Dato": "2026-06-18T00:00:00", "Navn": "Referat"},
+                        {
+                            "Id": "t1",
+                            "Dato": "2026-06-18T00:00:00",
+                            "Navn": "Tillægsdagsorden",
+                            "IsSupplementaryAgenda": True,
+                        },
+                        {"Id": "a2", "MeetingBeginUtc": "2026-09-10T16:00:00+02:00", "Navn": "Dagsorden"},
+                    ],
+                }
+            ]
+        }
+    }
+    steps = list(adapter.parse(ref, boards, answer(boards.url, listing)))
+    assert [(s.data["meeting"], s.data["date"], s.data["body"]) for s in steps] == [
+        ("r1", "2026-06-18", "Bystyret"),
+        ("t1", "2026-06-18", "Bystyret"),
+        ("a2", "2026-09-10", "Bystyret"),
+    ]
+    items = {
+        "Dagsordenpunkter": [
+            {
+                "Id": "p1",
+                "Punktnummer": 45,
+                "Caption": "Boligsosialt handlingsprogram 2027–2030",
+                "CaseNumber": "25/26257",
+                "IsOpen": True,
+                "Felter": [
+                    {"Html": "<p>Sagsfremstilling</p>", "Link": "/Vis/Pdf/bilag/g1", "DocumentId": "g1"},
+                    {"Html": "<p>Beslutning</p>", "Link": None},
+                ],
+                "Bilag": [{"Id": "g2", "Navn": "Bilag 1: Kart"}, {"Id": "g1"}],
+            },
+            {"Id": "p2", "Number": 46, "Navn": "Lukket punkt", "IsOpen": False, "Bilag": [{"Id": "g3"}]},
+        ]
+    }
+    (case,) = adapter.parse(ref, steps[0], answer(steps[0].url, items))
+    assert isinstance(case, Case) and case.title == "Boligsosialt handlingsprogram 2027–2030"
+    assert case.case_number == "PS 45/26 (sak 25/26257)" and case.body == "Bystyret"
+    assert [(f.url.rsplit("/", 1)[1], f.role) for f in case.files] == [("g1", "saksframlegg"), ("g2", "vedlegg")]
+    try:
+        list(adapter.parse(ref, boards, HtmlResponse(boards.url, body=b"<html>Logg inn</html>")))
+    except PortalError as exc:
+        assert exc.kind == "portal_not_json"
+    else:
+        raise AssertionError("a login page in place of the board list must be an error")

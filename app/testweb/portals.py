@@ -1,10 +1,10 @@
-"""Imitations of five meeting portals, built from the shapes in `../shared/data/kommune_web/`: ACOS
+"""Imitations of six meeting portals, built from the shapes in `../shared/data/kommune_web/`: ACOS
 WebSak innsyn (server-rendered `wfinnsyn.ashx`), 360 OpenGov Meetings (`/Meetings/<ORG>`, with its AJAX
 agenda fragments and an occasional 500), Elements Publikum (JSON that needs a `Tenant` header and answers
 a wrong call with the app's HTML), eInnsyn (JSON search with cursor pages, named in the seeds rather
-than linked) and Digdem (Apollo GraphQL, POST only). Each portal holds the same cases; `HOUSING_CASES` is
-the ground truth of what a correct crawl archives: the housing cases met in the last 24 months, and nothing
-else.
+than linked), Digdem (Apollo GraphQL, POST only) and FirstAgenda (JSON behind an anonymous cookie). Each
+portal holds the same cases; `HOUSING_CASES` is the ground truth of what a correct crawl archives: the
+housing cases met in the last 24 months, and nothing else.
 """
 
 from __future__ import annotations
@@ -700,7 +700,115 @@ def digdem_site(nummer: str, navn: str, today: date) -> Site:
     return site
 
 
+# --- FirstAgenda Publication ----------------------------------------------------------------------------
+FIRSTAGENDA_COOKIE = "FirstAgenda.Anonymous"
+
+
+def _guid(kind: str, n: int) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"firstagenda/{kind}/{n}"))
+
+
+def firstagenda_site(nummer: str, navn: str, today: date) -> Site:
+    """The API answers only with the anonymous cookie the front page sets; each held meeting is published
+    twice (Dagsorden, then Referat with the same items); papers behind field links and attachments."""
+    site = _portal_site("portal-firstagenda", nummer, navn)
+    site.resources["/"] = page(f"{navn} kommune", "<p>Politiske møter finner du i vår politiske agenda.</p>")
+    site.seed_portals.append("DOCHOST/Home/AnonymousAuthentication?callback=%2F")
+    meetings = _meetings(today)
+    papers: dict[str, bytes] = {}
+    publications: dict[str, tuple[tuple, str]] = {}
+    for m in meetings:
+        publications[_guid("dagsorden", m[0])] = (m, "Dagsorden")
+        if m[2] < today:
+            publications[_guid("referat", m[0])] = (m, "Referat")
+    cookie = f"{FIRSTAGENDA_COOKIE}=anon-{nummer}"
+
+    def item(host: str, m: tuple, number: int, case: PortalCase) -> dict:
+        fields, bilag = [], []
+        for j, (role, title, data) in enumerate(_files(case, navn) if case.title else []):
+            gid = _guid("bilag", m[0] * 1000 + number * 10 + j)
+            papers[gid] = data
+            if role == "saksframlegg":
+                fields.append(
+                    {
+                        "Html": f"<p>{html.escape(case.text)}</p>",
+                        "Link": f"{host}/Vis/Pdf/bilag/{gid}",
+                        "DocumentId": gid,
+                    }
+                )
+            else:
+                label = "Beslutning" if role == "vedtak" else f"Bilag {j}: {title}"
+                bilag.append({"Id": gid, "Navn": label, "IsOpen": True})
+        return {
+            "Id": _guid("punkt", m[0] * 1000 + number),
+            "Number": number,
+            "Sorting": number,
+            "Navn": case.title or "Lukket punkt",
+            "SagsNummer": f"{m[2].year % 100:02d}/{1000 + number}",
+            "IsOpen": case.title is not None,
+            "Felter": fields if case.title else [],
+            "Bilag": bilag,
+        }
+
+    def handle(raw: str, headers: dict[str, str]) -> Resource | None:
+        host = "http://" + headers.get("host", "127.0.0.1")
+        parts = urlsplit(raw)
+        path = parts.path
+        if path in ("/", "/Home/AnonymousAuthentication"):
+            target = parse_qs(parts.query).get("callback", ["/"])[0] if path != "/" else None
+            set_cookie = {"Set-Cookie": f"{cookie}; Path=/; HttpOnly"}
+            if target:
+                return Resource(b"", status=302, headers={**set_cookie, "Location": target}, conditional=False)
+            body = b'<!doctype html><html><head><title>Politisk agenda</title></head><body><div id="app"></div>'
+            return Resource(body, headers=set_cookie, conditional=False)
+        if path.startswith("/api/"):
+            if cookie not in headers.get("cookie", ""):
+                return Resource(
+                    b'{"Message":"Authorization has been denied for this request."}', "application/json", 401
+                )
+            if path == "/api/agenda/udvalgsliste":
+                boards: dict[str, list[dict]] = {}
+                for gid, (m, kind) in publications.items():
+                    boards.setdefault(m[1], []).append(
+                        {
+                            "Id": gid,
+                            "Dato": f"{m[2].isoformat()}T00:00:00",
+                            "MeetingBeginUtc": f"{m[2].isoformat()}T16:00:00+01:00",
+                            "MeetingEndUtc": f"{m[2].isoformat()}T19:00:00+01:00",
+                            "ReleasedDate": f"{(m[2] - timedelta(days=7)).isoformat()}T12:00:00",
+                            "Sted": "Rådhuset",
+                            "Afsluttet": kind == "Referat",
+                            "Navn": kind,
+                            "IsSupplementaryAgenda": False,
+                        }
+                    )
+                term = f"Utvalg {today.year - 1}-{today.year + 2}"
+                return _json(
+                    {
+                        "Udvalg": {
+                            term: [{"Id": _guid("udvalg", len(b)), "Navn": b, "Moeder": ms} for b, ms in boards.items()]
+                        }
+                    }
+                )
+            if path.startswith("/api/agenda/dagsorden/"):
+                found = publications.get(path.rsplit("/", 1)[1])
+                if found is None:
+                    return None
+                m, _ = found
+                return _json({"Dagsordenpunkter": [item(host, m, n, c) for n, c in m[3]]})
+            return None
+        if path.startswith("/Vis/Pdf/bilag/"):
+            data = papers.get(path.rsplit("/", 1)[1])
+            return _pdf(data) if data else None
+        return None
+
+    site.doc_dynamic.append(("/", handle))
+    return site
+
+
 def build_portal_sites(kommuner: list[tuple[str, str]], today: date | None = None) -> list[Site]:
     today = today or date.today()
-    makers = (acos_site, opengov_site, elements_site, einnsyn_site, digdem_site)
+    makers = (acos_site, opengov_site, elements_site, einnsyn_site, digdem_site, firstagenda_site)
     return [make(n, k, today) for make, (n, k) in zip(makers, kommuner, strict=False)]

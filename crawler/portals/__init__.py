@@ -3,7 +3,7 @@ meetings, agenda items and case papers. `detect` finds which adapter (if any) a 
 
 from __future__ import annotations
 
-from boligarkiv.crawler.portals import acos_websak, digdem, einnsyn, elements, opengov360
+from boligarkiv.crawler.portals import acos_websak, digdem, einnsyn, elements, firstagenda, opengov360
 from boligarkiv.crawler.portals.base import Adapter, Case, CaseFile, PortalRef, Step
 
 ADAPTERS: tuple[Adapter, ...] = (
@@ -12,6 +12,7 @@ ADAPTERS: tuple[Adapter, ...] = (
     elements.ADAPTER,
     einnsyn.ADAPTER,
     digdem.ADAPTER,
+    firstagenda.ADAPTER,
 )
 BY_NAME = {a.name: a for a in ADAPTERS}
 

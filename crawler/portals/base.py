@@ -110,13 +110,13 @@ def iso_date(value: Any) -> date | None:
 
 def file_role(*labels: str) -> str:
     """The part a file plays in a case, from the portal's document type or title («Hoveddokument | 245 KB»,
-    «Saksfremlegg/innstilling», «Vedtak», «Saksprotokoll …», DocumentLinkTypeId SF/V)."""
+    «Saksfremlegg/innstilling», «Vedtak», «Saksprotokoll …», «Beslutning», «Bilag 2: …», DocumentLinkTypeId SF/V)."""
     text = " ".join(labels).casefold()
     if "protokoll" in text:
         return "protokoll"
-    if "vedtak" in text:
+    if "vedtak" in text or "beslutning" in text:
         return "vedtak"
-    if "vedlegg" in text or text.strip() == "v":
+    if "vedlegg" in text or "bilag" in text or text.strip() == "v":
         return "vedlegg"
     return "saksframlegg"
 
