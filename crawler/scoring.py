@@ -121,8 +121,11 @@ TRAP_QUERY = re.compile(
     re.I,
 )
 DOC_EXT = re.compile(r"\.(pdf|docx?|odt|rtf)$", re.I)
+# Download handlers. Not «.aspx»: that is an ASP.NET page, and ACOS CMS serves every article as
+# «<slug>.<id>.aspx» (kommune_web/cms_documents/EXAMPLES.md) — read as documents, they were dropped below
+# the document score, and the pages behind them with them. Bergen serves files at /api/rest/filer/V<n>.
 HANDLER = re.compile(
-    r"(\.ashx|\.aspx|getfile|get_file|download|last-?ned|lastned|/fil/|/file/|/files/|fileid=|"
+    r"(\.ashx|getfile|get_file|download|last-?ned|lastned|/fil/|/file/|/files/|/rest/filer/|fileid=|"
     r"vedlegg|attachment|/dokument/\d|/document/\d|dokid=|docid=)",
     re.I,
 )

@@ -32,6 +32,11 @@ def test_document_and_trap_detection() -> None:
     assert scoring.looks_like_document("https://x.no/getfile.aspx?fileid=9")
     assert scoring.looks_like_document("https://x.no/a/plan.PDF")
     assert not scoring.looks_like_document("https://x.no/tjenester/bolig")
+    # ACOS articles are pages; Bergen's files have no extension (kommune_web/cms_documents/EXAMPLES.md).
+    assert not scoring.looks_like_document(
+        "https://www.etne.kommune.no/aktuelt/kunngjering-vedtak-av-kommuneplanen-sin-arealdel.12954.aspx"
+    )
+    assert scoring.looks_like_document("https://www.bergen.kommune.no/api/rest/filer/V51903878")
     assert scoring.should_skip("https://x.no/bilde.jpg")
     assert scoring.trap_key("https://x.no/kalender?month=1") == scoring.trap_key("https://x.no/kalender?month=2")
 
