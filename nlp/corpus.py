@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from boligarkiv.language import detect_language
+
 SIGNAL_LABELS = ("present", "negated", "absent")
 
 
@@ -67,7 +69,9 @@ def load_corpus(passages: Path, labels: Path) -> list[Passage]:
             url=row.get("url", ""),
             title=row.get("title") or "",
             kommune=row.get("kommune"),
-            lang=row.get("lang") or "nb",
+            # A labelled set without a usable `lang` (another collector's format) is read in the language its
+            # words show, not as Bokmål by default.
+            lang=row["lang"] if row.get("lang") in ("nb", "nn") else detect_language(row["text"])[0],
             text=row["text"],
             labels=dict(lab["labels"]),
             evidence={k: list(v) for k, v in (lab.get("evidence") or {}).items()},

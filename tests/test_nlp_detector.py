@@ -297,3 +297,23 @@ def test_trust_is_earned_in_the_training_passages() -> None:
     assert "boligbehov/2" in trusted  # venteliste*: right in all three passages it met
     assert "boligbehov/1" not in trusted  # boligbehov*: wrong in all three
     assert "deleie/1" in trusted  # never met: the guide defines it
+
+
+def test_a_labelled_set_without_language_is_read_in_the_language_of_its_words(tmp_path: Path) -> None:
+    import json
+
+    from boligarkiv.nlp.corpus import load_corpus
+
+    texts = {
+        "n1": "Kommunen skal byggje fleire kommunale bustader, og vi vil prioritere dei som treng det mest.",
+        "b1": "Kommunen skal bygge flere kommunale boliger, og vi vil prioritere de som trenger det mest.",
+    }
+    (tmp_path / "p.jsonl").write_text(
+        "".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in texts.items()), encoding="utf-8"
+    )
+    (tmp_path / "l.jsonl").write_text(
+        "".join(json.dumps({"id": k, "labels": {"kommunale_utleieboliger": "present"}}) + "\n" for k in texts),
+        encoding="utf-8",
+    )
+    langs = {p.id: p.lang for p in load_corpus(tmp_path / "p.jsonl", tmp_path / "l.jsonl")}
+    assert langs == {"n1": "nn", "b1": "nb"}
