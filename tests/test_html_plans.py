@@ -87,7 +87,8 @@ def test_article_and_chapters_are_archived_as_plans(tmp_path: Path) -> None:
 
 def test_every_cms_family_yields_its_plan_and_not_its_decoy(tmp_path: Path) -> None:
     """Document URLs as the real CMS families shape them (ACOS /_f/, Optimizely globalassets/contentassets/
-    siteassets, Oslo getfile.php with NFD letters, Sitevision /download/18.…, an Azure blob on its own host)."""
+    siteassets, Oslo getfile.php with NFD letters, Sitevision /download/18.…, an Azure blob on its own host), and
+    a plan embedded in a PDF viewer on a page with <base href>."""
     from boligarkiv.app.testweb.sites import build_cms_sites
 
     kommuner = [
@@ -97,6 +98,7 @@ def test_every_cms_family_yields_its_plan_and_not_its_decoy(tmp_path: Path) -> N
         ("0301", "Oslo"),
         ("3316", "Modum"),
         ("3006", "Kongsberg"),
+        ("3303", "Hole"),
     ]
     sites = build_cms_sites(kommuner)
     web = TestWeb(sites).start()

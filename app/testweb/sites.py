@@ -523,8 +523,9 @@ def build_cms_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
     EXAMPLES.md`): ACOS `/_f/p1/i<uuid>/<slug>.pdf` beside `<slug>.<id>.aspx` articles; Optimizely
     `globalassets`, `contentassets/<32 hex>/` and `siteassets` with «---» and folded letters in the slugs;
     Oslo's `getfile.php/<id>-<ts>/…` with an NFD-decomposed «Å»; Sitevision `/download/18.<hex>/<ts>/…`; and
-    an opaque Azure blob on its own host, named only by its link. Each has a decoy document beside the plan;
-    ground truth in `plans`."""
+    an opaque Azure blob on its own host, named only by its link; given one more kommune, a page with
+    <base href> that embeds its plan in a PDF viewer. Each has a decoy document beside the plan; ground truth
+    in `plans`."""
     from urllib.parse import unquote
 
     from .texts import make_pdf
@@ -612,5 +613,32 @@ def build_cms_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
                 site.resources[unquote(url)] = Resource(data, content_type="application/pdf")
         site.plans[hashlib.sha256(plan_bytes).hexdigest()] = plan_name
         site.features.add(key)
+        sites.append(site)
+    if len(kommuner) > len(families):
+        # A page that sets <base href> and shows its plan in a PDF viewer (<iframe>, <object>) rather than
+        # linking it: relative URLs resolve against the base, and embedded documents are documents.
+        nummer, navn = kommuner[len(families)]
+        site = Site(key="cms-embed", kommune_nummer=nummer, kommune_navn=navn, shape="cms-embed", language="nb")
+        site.resources["/"] = page(f"{navn} kommune", links([("/politikk/planer/", "Planer og strategier")]))
+        plan_name, decoy_title = "Boligpolitisk plan 2025–2035", "Kulturplan 2025"
+        site.resources["/politikk/planer/"] = Resource(
+            (
+                '<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>Planer og strategier</title>'
+                '<base href="/politikk/planer/dokumenter/"></head><body><main><h1>Planer og strategier</h1>'
+                f"<h2>{plan_name}</h2>"
+                f'<iframe src="boligpolitisk-plan-2025-2035.pdf" title="{plan_name}" width="100%"></iframe>'
+                f'<h2>{decoy_title}</h2><object data="kulturplan-2025.pdf" type="application/pdf"></object>'
+                '<iframe src="about:blank" title="Kart"></iframe></main></body></html>'
+            ).encode()
+        )
+        plan_bytes = pdf(plan_name, plan_text)
+        site.resources["/politikk/planer/dokumenter/boligpolitisk-plan-2025-2035.pdf"] = Resource(
+            plan_bytes, content_type="application/pdf"
+        )
+        site.resources["/politikk/planer/dokumenter/kulturplan-2025.pdf"] = Resource(
+            pdf(decoy_title, decoy_text), content_type="application/pdf"
+        )
+        site.plans[hashlib.sha256(plan_bytes).hexdigest()] = plan_name
+        site.features.add("cms-embed")
         sites.append(site)
     return sites

@@ -17,6 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -328,15 +329,22 @@ class KommuneSpider(scrapy.Spider):
         if depth >= self.max_depth + 1:
             return
         seen: set[str] = set()
-        for a in response.css("a[href]"):
-            href = (a.attrib.get("href") or "").strip()
-            if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+        # Relative links resolve against <base href> where a page sets one (older EPiServer templates do).
+        base_url = get_base_url(response)
+        for a in response.css("a[href], area[href], iframe[src], embed[src], object[data], frame[src]"):
+            embedded = a.root.tag in ("iframe", "embed", "object", "frame")
+            href = (a.attrib.get("data" if a.root.tag == "object" else "src" if embedded else "href") or "").strip()
+            if not href or href.startswith(("#", "mailto:", "tel:", "javascript:", "data:", "about:")):
                 continue
-            url = urljoin(response.url, href).split("#")[0]
+            url = urljoin(base_url, href).split("#")[0]
             if url in seen:
                 continue
             seen.add(url)
-            anchor = " ".join(" ".join(a.css("::text").getall()).split())
+            if embedded:
+                # A plan shown in a PDF viewer on the page: named by its title attribute, or by the heading above.
+                anchor = " ".join((a.attrib.get("title") or a.attrib.get("aria-label") or "").split())
+            else:
+                anchor = " ".join(" ".join(a.css("::text").getall()).split()) or a.attrib.get("alt", "")
             if not anchor or scoring.GENERIC_ANCHOR.match(anchor):
                 # «Last ned» beside a heading, or an icon link: the list item, paragraph or table row around
                 # the link names the document (Bergen's /api/rest/filer/V… has nothing else to go by).
