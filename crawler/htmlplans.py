@@ -73,11 +73,12 @@ def main_text_length(sel: Selector) -> int:
     return len(" ".join(text.split()))
 
 
-def chapter_links(sel: Selector, page_url: str, in_site: object) -> list[str]:
+def chapter_links(sel: Selector, page_url: str, in_site: object, base_url: str | None = None) -> list[str]:
     """Links from a plan's contents page to its chapters, in document order: same-site pages below the
     contents page's path (at least two), or — on a page that is mostly links — at least three whose anchors
     read like chapter headings («2 Boligbehov», «Tiltak»). A chapter page linking its siblings is not a
-    contents page: its siblings are not below it, and its own text is long."""
+    contents page: its siblings are not below it, and its own text is long. Relative links resolve against
+    `base_url` (the page's <base href>) when given."""
     scope = sel.css("main, article, [role=main]") or sel.css("body")
     if not scope:
         return []
@@ -88,7 +89,7 @@ def chapter_links(sel: Selector, page_url: str, in_site: object) -> list[str]:
         href = (a.attrib.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue
-        url = urljoin(page_url, href).split("#")[0]
+        url = urljoin(base_url or page_url, href).split("#")[0]
         if url == page_url or url in below or url in headed or scoring.looks_like_document(url):
             continue
         if not in_site(url):  # type: ignore[operator]

@@ -143,3 +143,18 @@ def test_calendars_built_from_paths_are_capped() -> None:
         )
     ]
     assert len(followed) == MAX_PATH_VARIANTS
+
+
+def test_chapter_links_resolve_against_the_pages_base() -> None:
+    from scrapy.selector import Selector
+
+    from boligarkiv.crawler import htmlplans
+
+    body = (
+        '<html><head><base href="http://x.no/boligplan/"></head><body><main>'
+        '<a href="del-a">Her</a> <a href="del-b">Videre</a></main></body></html>'
+    )
+    sel = Selector(text=body)
+    found = htmlplans.chapter_links(sel, "http://x.no/boligplan", lambda u: True, "http://x.no/boligplan/")
+    assert found == ["http://x.no/boligplan/del-a", "http://x.no/boligplan/del-b"]
+    assert htmlplans.chapter_links(sel, "http://x.no/boligplan", lambda u: True) == []

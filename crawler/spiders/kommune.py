@@ -291,7 +291,7 @@ class KommuneSpider(scrapy.Spider):
         if htmlplans.is_planish(title) and not htmlplans.inside_known_plan(response.url, state.plan_paths):
             # A plan published as web pages rather than a file: in chapters behind a contents page, or as one
             # long article. A chapter reached first sends the walk to its contents page instead.
-            chapters = htmlplans.chapter_links(response.selector, response.url, state.in_site)
+            chapters = htmlplans.chapter_links(response.selector, response.url, state.in_site, get_base_url(response))
             parent = htmlplans.parent_url(response.url)
             if not chapters and parent and htmlplans.chapter_title(" ".join(title.split()), h1):
                 yield from self.follow(
