@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import threading
 import time
 from dataclasses import dataclass, field
@@ -103,6 +104,10 @@ class TestWeb:
         for res in list(site.resources.values()) + list(site.doc_host_resources.values()):
             if res.content_type.startswith(("text/html", "application/xml")):
                 res.body = res.body.replace(b"SITEROOT", root).replace(b"DOCHOST", doc)
+            elif res.content_type == "application/x-gzip":  # a gzipped sitemap
+                res.body = gzip.compress(gzip.decompress(res.body).replace(b"SITEROOT", root), mtime=0)
+        for line in site.robots_sitemaps:
+            site.robots += f"Sitemap: {line.replace('SITEROOT', root.decode())}\n"
 
     def _serve(self, site: Site, role: str) -> ThreadingHTTPServer:
         web = self

@@ -47,6 +47,7 @@ class Site:
     resources: dict[str, Resource] = field(default_factory=dict)
     dynamic: list[tuple[str, Callable[[str], Resource]]] = field(default_factory=list)
     robots: str = "User-agent: *\nDisallow:\n"
+    robots_sitemaps: list[str] = field(default_factory=list)  # «Sitemap:» lines robots.txt adds (SITEROOT…)
     plans: dict[str, str] = field(default_factory=dict)  # sha256 -> title (ground truth: findable plans)
     forbidden_plans: dict[str, str] = field(default_factory=dict)  # plan-like docs behind robots rules
     disallowed_prefixes: list[str] = field(default_factory=list)
@@ -251,14 +252,27 @@ def build_site(index: int, nummer: str, navn: str, seed: int = 7, plan_pages: tu
             entries.append(p)
             site.real_pages.add(p)
         entries += ["/nyheter/brannovelse", "/kontakt"]
-        resources["/sitemap.xml"] = Resource(
-            (
-                "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
-                + "".join(f"<url><loc>SITEROOT{e}</loc></url>" for e in entries)
-                + "</urlset>"
-            ).encode(),
-            content_type="application/xml",
-        )
+        urlset = (
+            "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            + "".join(f"<url><loc>SITEROOT{e}</loc></url>" for e in entries)
+            + "</urlset>"
+        ).encode()
+        if (index // len(SHAPES)) % 2:
+            resources["/sitemap.xml"] = Resource(urlset, content_type="application/xml")
+        else:
+            # As many CMSs publish it: no /sitemap.xml, but robots.txt names an index of gzipped parts.
+            import gzip
+
+            resources["/sitemap_index.xml"] = Resource(
+                b"<?xml version='1.0' encoding='UTF-8'?><sitemapindex "
+                b"xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                b"<sitemap><loc>SITEROOT/sitemaps/sider-1.xml.gz</loc></sitemap></sitemapindex>",
+                content_type="application/xml",
+            )
+            resources["/sitemaps/sider-1.xml.gz"] = Resource(
+                gzip.compress(urlset, mtime=0), content_type="application/x-gzip"
+            )
+            site.robots_sitemaps.append("SITEROOT/sitemap_index.xml")
 
     if "calendar" in feats:
         site.dynamic.append(("/kalender", calendar("/kalender")))

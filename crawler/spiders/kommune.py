@@ -17,8 +17,9 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
 from scrapy.utils.response import get_base_url
-from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from boligarkiv.crawler import framsikt, htmlplans, portals, scoring
@@ -31,6 +32,7 @@ from boligarkiv.seeds import Seed
 
 MAX_QUERY_VARIANTS = 3  # pages per path that differ only in their query string (calendars, search)
 MAX_PATH_VARIANTS = 8  # pages per path shape that differ only in their numbers (calendars built from paths)
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps protocol caps an uncompressed sitemap at 50 MB
 
 
 def _error_kind(failure: Failure) -> str:
@@ -153,6 +155,18 @@ class KommuneSpider(scrapy.Spider):
                     handle_httpstatus_list=[404, 410, 403],
                 )
                 state.push(sitemap)
+                # Sites name their sitemaps in robots.txt, often at other paths than /sitemap.xml (an index,
+                # gzipped parts); the same URL named twice is fetched once.
+                state.push(
+                    self.make(
+                        root + "/robots.txt",
+                        seed.nummer,
+                        kind="robots_sitemaps",
+                        depth=1,
+                        score=5,
+                        handle_httpstatus_list=[404, 410, 403],
+                    )
+                )
             for url in seed.moteportaler:
                 ref = portals.detect(url)
                 if ref is None:
@@ -221,6 +235,9 @@ class KommuneSpider(scrapy.Spider):
         if meta["kind"] == "sitemap":
             yield from self.parse_sitemap(response, state)
             return
+        if meta["kind"] == "robots_sitemaps":
+            yield from self.robots_sitemaps(response, state)
+            return
         if response.status == 304:
             state.not_modified += 1
             sha = self.known.get(response.request.url, {}).get("sha256")
@@ -263,11 +280,24 @@ class KommuneSpider(scrapy.Spider):
         state.pages_seen += 1
         yield from self.parse_page(response, state)
 
+    def robots_sitemaps(self, response: Response, state: KommuneState) -> Iterator[Any]:
+        if response.status != 200:
+            return
+        text = response.body.decode("utf-8", "replace")
+        for url in sitemap_urls_from_robots(text, base_url=response.url):
+            if state.in_site(url):
+                yield self.make(
+                    url, state.seed.nummer, kind="sitemap", depth=1, score=5, handle_httpstatus_list=[404, 410, 403]
+                )
+
     def parse_sitemap(self, response: Response, state: KommuneState) -> Iterator[Any]:
         if response.status != 200:
             return
+        body = response.body
         try:
-            sitemap = Sitemap(response.body)
+            if body[:2] == b"\x1f\x8b":  # «sitemap.xml.gz»: gzip as the file, not as a transfer encoding
+                body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
+            sitemap = Sitemap(body)
         except Exception:
             state.errors["bad_sitemap"] += 1
             return
@@ -516,7 +546,7 @@ class KommuneSpider(scrapy.Spider):
             if kind != "budget":
                 yield self.record_request(request, "error", error=kind)
             return
-        if meta.get("kind") == "sitemap":
+        if meta.get("kind") in ("sitemap", "robots_sitemaps"):
             return
         kind = _error_kind(failure)
         if meta.get("kind") in ("portal", "case_doc"):
