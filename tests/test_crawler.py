@@ -5,6 +5,7 @@ Every crawl runs the real `boligarkiv crawl` command in a subprocess against rea
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -322,3 +323,30 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_crawl_delay_in_robots_txt_is_honoured(tmp_path: Path) -> None:
+    """A robots.txt group for our user agent asks for two seconds between requests: once it is read, every
+    later request to the host starts at least that long after the one before (the other tests crawl with no
+    delay at all, so this is the middleware's doing)."""
+    from boligarkiv.app.testweb.sites import Resource, Site, links, page
+
+    site = Site(key="slow-host", kommune_nummer="3201", kommune_navn="Bærum", shape="crawl-delay", language="nb")
+    site.robots = "User-agent: Boligarkiv\nCrawl-delay: 2\n\nUser-agent: *\nDisallow:\n"
+    pages = [f"/tjenester/bolig/side-{i}" for i in range(4)]
+    site.resources["/"] = page("Bærum kommune", links([(p, f"Bolig {i}") for i, p in enumerate(pages)]))
+    for p in pages:
+        site.resources[p] = page("Bolig", "<p>Om bolig.</p>")
+    site.resources["/sitemap.xml"] = Resource(b"", status=404)
+    web = TestWeb([site]).start()
+    try:
+        crawl(tmp_path / "data", web.write_seeds(tmp_path / "seeds.csv"))
+        log = [r for r in web.log if r.site == site.key]
+    finally:
+        web.stop()
+    read = [r.at for r in log if r.path == "/robots.txt"][-1]
+    # Requests already on the wire when robots.txt was read finish within moments; the rest wait.
+    after = [r for r in log if r.at > read + 0.5]
+    assert len(after) >= 4, [(r.path, round(r.at - read, 2)) for r in log]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(after)]
+    assert min(gaps) >= 1.8, gaps

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from protego import Protego
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response
@@ -81,6 +82,7 @@ class KommuneSpider(scrapy.Spider):
         # one, a portal link is an ordinary link.
         self.case_judge = case_judge
         self.portal_until = today or date.today()
+        self.crawl_delays: dict[str, float] = {}  # host -> robots.txt Crawl-delay (CrawlDelayMiddleware)
         self.portal_since = self.portal_until - timedelta(days=round(portal_months * 30.44))
         self.max_portal_pages = max_portal_pages
         self.max_case_documents = max_case_documents
@@ -284,6 +286,14 @@ class KommuneSpider(scrapy.Spider):
         if response.status != 200:
             return
         text = response.body.decode("utf-8", "replace")
+        try:
+            delay = Protego.parse(text).crawl_delay(self.settings.get("USER_AGENT") or "*")
+        except Exception:
+            delay = None
+        if delay:
+            # Honoured by CrawlDelayMiddleware for every later request to this host.
+            cap = self.settings.getfloat("CRAWL_DELAY_MAX", 30.0)
+            self.crawl_delays[netloc(response.url)] = min(float(delay), cap)
         for url in sitemap_urls_from_robots(text, base_url=response.url):
             if state.in_site(url):
                 yield self.make(
