@@ -167,6 +167,7 @@ class KommuneSpider(scrapy.Spider):
                         depth=1,
                         score=5,
                         handle_httpstatus_list=[404, 410, 403],
+                        dont_obey_robotstxt=True,  # robots.txt itself may always be read
                     )
                 )
             for url in seed.moteportaler:
