@@ -538,7 +538,7 @@ def build_cms_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
     `globalassets`, `contentassets/<32 hex>/` and `siteassets` with «---» and folded letters in the slugs;
     Oslo's `getfile.php/<id>-<ts>/…` with an NFD-decomposed «Å»; Sitevision `/download/18.<hex>/<ts>/…`; and
     an opaque Azure blob on its own host, named only by its link; given one more kommune, a page with
-    <base href> that embeds its plan in a PDF viewer. Each has a decoy document beside the plan; ground truth
+    <base href> that embeds its plan in a PDF viewer, reached through a calendar page at a portal's address. Each has a decoy document beside the plan; ground truth
     in `plans`."""
     from urllib.parse import unquote
 
@@ -633,7 +633,14 @@ def build_cms_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
         # linking it: relative URLs resolve against the base, and embedded documents are documents.
         nummer, navn = kommuner[len(families)]
         site = Site(key="cms-embed", kommune_nummer=nummer, kommune_navn=navn, shape="cms-embed", language="nb")
-        site.resources["/"] = page(f"{navn} kommune", links([("/politikk/planer/", "Planer og strategier")]))
+        # The way in is the kommune's own calendar page at «/motekalender» — the address Digdem's app has at
+        # its host's root: when no portal answers there, it is an ordinary page to walk.
+        site.resources["/"] = page(f"{navn} kommune", links([("/motekalender", "Møtekalender")]))
+        site.resources["/motekalender"] = page(
+            "Møtekalender",
+            "<p>Kommunestyret møtes første torsdag i måneden.</p>"
+            + links([("/politikk/planer/", "Planer og strategier")]),
+        )
         plan_name, decoy_title = "Boligpolitisk plan 2025–2035", "Kulturplan 2025"
         site.resources["/politikk/planer/"] = Resource(
             (

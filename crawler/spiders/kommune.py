@@ -472,14 +472,25 @@ class KommuneSpider(scrapy.Spider):
         }
 
     def follow(
-        self, url: str, anchor: str, state: KommuneState, *, depth: int, score: float, referrer: str
+        self,
+        url: str,
+        anchor: str,
+        state: KommuneState,
+        *,
+        depth: int,
+        score: float,
+        referrer: str,
+        as_portal: bool = True,
     ) -> Iterator[scrapy.Request]:
         if not may_enter(url, state.private):
             return
-        if self.case_judge is not None:
+        if self.case_judge is not None and as_portal:
             ref = portals.detect(url)
             if ref is not None:
-                yield from self.open_portal(ref, state, referrer=referrer)
+                # Should the portal not answer as one (a CMS page that merely looks like a portal's address),
+                # the link is followed as an ordinary link after all.
+                fallback = {"url": url, "anchor": anchor, "depth": depth, "score": score, "referrer": referrer}
+                yield from self.open_portal(ref, state, referrer=referrer, fallback=fallback)
                 return
         if scoring.should_skip(url):
             return
@@ -563,6 +574,8 @@ class KommuneSpider(scrapy.Spider):
         if meta.get("kind") in ("portal", "case_doc"):
             portal = meta["portal_ref"].portal if meta.get("kind") == "portal" else meta["case"]["portal"]
             state.portal_tally(portal).errors[kind] += 1
+            if meta.get("kind") == "portal":
+                yield from self.portal_unanswered(meta, state)
         state.errors[kind] += 1
         if meta.get("start"):
             state.start_failures += 1
@@ -570,7 +583,9 @@ class KommuneSpider(scrapy.Spider):
         yield self.record_request(request, "error", error=kind, status=status)
 
     # --- meeting portals ------------------------------------------------------------------------------
-    def open_portal(self, ref: PortalRef, state: KommuneState, referrer: str | None) -> Iterator[scrapy.Request]:
+    def open_portal(
+        self, ref: PortalRef, state: KommuneState, referrer: str | None, fallback: dict[str, Any] | None = None
+    ) -> Iterator[scrapy.Request]:
         """Start reading a kommune's meeting portal, once per run, over the configured period."""
         if self.case_judge is None or ref in state.portals:
             return
@@ -579,7 +594,25 @@ class KommuneSpider(scrapy.Spider):
         state.doc_hosts.add(netloc(ref.base))
         adapter = portals.BY_NAME[ref.portal]
         for step in adapter.start(ref, self.portal_since, self.portal_until):
-            yield self.portal_request(ref, step, state, referrer)
+            request = self.portal_request(ref, step, state, referrer)
+            request.meta["portal_fallback"] = fallback
+            yield request
+
+    def portal_unanswered(self, meta: dict[str, Any], state: KommuneState) -> Iterator[scrapy.Request]:
+        """A portal's first call failed and the portal has answered nothing yet: follow the link that led
+        there as an ordinary link (at most once; the frontier drops a repeat)."""
+        fallback = meta.get("portal_fallback")
+        if not fallback or meta.get("portal_level", 0) != 0 or state.portal_tally(meta["portal_ref"].portal).pages:
+            return
+        yield from self.follow(
+            fallback["url"],
+            fallback["anchor"],
+            state,
+            depth=fallback["depth"],
+            score=fallback["score"],
+            referrer=fallback["referrer"],
+            as_portal=False,
+        )
 
     def portal_request(
         self, ref: PortalRef, step: Step, state: KommuneState, referrer: str | None, level: int = 0
@@ -612,14 +645,16 @@ class KommuneSpider(scrapy.Spider):
         yield self.record(response, "page", title=f"{portals.BY_NAME[ref.portal].label}: {step.step}")
         if response.status != 200:
             tally.errors[f"http_{response.status}"] += 1
+            yield from self.portal_unanswered(meta, state)
             return
-        tally.pages += 1
         adapter = portals.BY_NAME[ref.portal]
         try:
             outputs = list(adapter.parse(ref, step, response))
         except PortalError as exc:
             tally.errors[exc.kind] += 1
+            yield from self.portal_unanswered(meta, state)
             return
+        tally.pages += 1
         for out in outputs:
             if isinstance(out, Step):
                 when = out.data.get("date")
