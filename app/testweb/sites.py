@@ -538,8 +538,8 @@ def build_cms_sites(kommuner: list[tuple[str, str]]) -> list[Site]:
     `globalassets`, `contentassets/<32 hex>/` and `siteassets` with «---» and folded letters in the slugs;
     Oslo's `getfile.php/<id>-<ts>/…` with an NFD-decomposed «Å»; Sitevision `/download/18.<hex>/<ts>/…`; and
     an opaque Azure blob on its own host, named only by its link; given one more kommune, a page with
-    <base href> that embeds its plan in a PDF viewer, reached through a calendar page at a portal's address. Each has a decoy document beside the plan; ground truth
-    in `plans`."""
+    <base href> that embeds its plan in a PDF viewer, reached through a calendar page at a portal's address.
+    Each has a decoy document beside the plan; ground truth in `plans`."""
     from urllib.parse import unquote
 
     from .texts import make_pdf
