@@ -143,11 +143,11 @@ def best_lexicon_hits(
     matches = lexicon_matches(sent, rows, present, page_slots)
 
     def negated(span: TokenRange, pattern_id: str) -> bool:
-        cue = negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
         if is_denial(pattern_id):
             # A denial denied states the concept: «boligbehovet er ikke dekket», «ikkje overkapasitet på bustader».
+            cue = negated_in_rows(rows, sent.start, sent.end, span.start, span.end, relative_clauses=False)
             return not (cue or cue_within(rows, span.start, span.end))
-        return cue
+        return negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
 
     denied = [(m.label_, m.start, m.end) for m, pid in matches if is_denial(pid)]
     best: dict[str, tuple[TokenRange, str, bool]] = {}

@@ -2,7 +2,10 @@
 
 Negation: a cue (ikke, ikkje, ingen, aldri, verken/korkje ...) up to six tokens before the hit, or up to
 five after it («leie-til-eie er ikke aktuelt»), without crossing a clause boundary (men, at, ;, :).
-«ikke bare», «ikkje berre», «ikke minst», «ikke-kommersiell» and «ikke tvil» are not negations.
+«ikke bare», «ikkje berre», «ikke minst», «ikke-kommersiell» and «ikke tvil» are not negations. Nor is a
+negation in a relative clause («personer som ikke kan skaffe seg bolig», «bostedsløse og andre som heller
+ikke har …» describe a group), or one outside the relative clause the concept stands in («de som leier
+kommunal bolig trenger ikke …»).
 
 Commitment (strongest claim the sentence makes about the signal): vurderes («vurdere», «utrede», «kan»)
 wins over the rest because «skal vurdere» promises only a look; then gjennomført (done: «har etablert»,
@@ -157,6 +160,7 @@ _ABOLISHED_H = _hashes(ABOLISHED)
 _NOT_NEXT_H = _hashes(NOT_NEGATION_NEXT)
 _BOUNDARY_H = _hashes(BOUNDARY)
 _COMMA_H = get_string_id(",")
+_SOM_H = get_string_id("som")
 _VURDERES_H = _hashes(VURDERES)
 _DONE_FORMS_H = _hashes(DONE_FORMS)
 _DONE_AUX_H = _hashes(DONE_AUX)
@@ -173,18 +177,39 @@ def _neg_cue_at(rows: HashRows, i: int) -> bool:
     return (rows.lemma[i] in _NEG_H or rows.lower[i] in _NEG_H) and not _undone(rows, i)
 
 
-def negated_in_rows(rows: HashRows, sent_start: int, sent_end: int, start: int, end: int) -> bool:
-    """Whether the tokens start:end of a sentence are negated (see the module docstring), from hash rows."""
+def _opens_relative_clause(rows: HashRows, i: int, sent_start: int) -> bool:
+    """A «som» right before token i, or two before it with one word between («som heller ikke»)."""
+    return any(j >= sent_start and rows.lower[j] == _SOM_H for j in (i - 1, i - 2))
+
+
+def negated_in_rows(
+    rows: HashRows, sent_start: int, sent_end: int, start: int, end: int, relative_clauses: bool = True
+) -> bool:
+    """Whether the tokens start:end of a sentence are negated (see the module docstring), from hash rows.
+    `relative_clauses=False` counts a negation cue in a relative clause too: a denial denied there still
+    states the concept («de som ikkje kan ivareta bustadbehovet sitt»)."""
     for i in range(start - 1, max(sent_start, start - BACK_WINDOW) - 1, -1):
         low, lemma = rows.lower[i], rows.lemma[i]
         if low in _BOUNDARY_H or lemma in _BOUNDARY_H:
             break
+        if not relative_clauses:
+            if _neg_cue_at(rows, i):
+                return True
+            continue
+        if low == _SOM_H:
+            # The concept stands in a relative clause («dei som leiger kommunal bustad treng ikkje …», «det er
+            # ikke de som bor i midlertidig …»): a negation outside it is about something else.
+            return False
         if _neg_cue_at(rows, i):
-            return True
+            # «personer som ikke kan skaffe seg bolig»: a negation inside a relative clause describes whom the
+            # words are about (the guide's own definition of vanskeligstilte); it denies nothing.
+            return not _opens_relative_clause(rows, i, sent_start)
     for i in range(end, min(sent_end, end + FORWARD_WINDOW)):
         low, lemma = rows.lower[i], rows.lemma[i]
         if low in _BOUNDARY_H or low == _COMMA_H or lemma in _BOUNDARY_H:
             break
+        if relative_clauses and low == _SOM_H:
+            break  # «bostedsløse og andre som heller ikke har …»: the relative clause describes, not denies
         if _neg_cue_at(rows, i) or (low in _ABOLISHED_H and not _undone(rows, i)):
             return True
     return False

@@ -317,3 +317,23 @@ def test_a_labelled_set_without_language_is_read_in_the_language_of_its_words(tm
     )
     langs = {p.id: p.lang for p in load_corpus(tmp_path / "p.jsonl", tmp_path / "l.jsonl")}
     assert langs == {"n1": "nn", "b1": "nb"}
+
+
+def test_a_negation_in_or_around_a_relative_clause_denies_nothing() -> None:
+    """«som ikke …» describes a group (the guide defines vanskeligstilte that way), and a negation in the main
+    clause is not about a concept inside the relative clause; a plain denial still negates."""
+
+    def negations(text: str, lang: str, signal: str) -> list[bool]:
+        return [h.negated for h in analyse_pages([text], lang, False).hits if h.signal == signal]
+
+    assert negations("Kommunen har ingen kommunale utleieboliger.", "nb", "kommunale_utleieboliger") == [True]
+    assert negations("Kommunen tilbyr ikke leie-til-eie.", "nb", "leie_til_eie") == [True]
+    assert negations(
+        "Dei som leiger kommunal bustad treng ikkje å leggja ved husleigekontrakt.", "nn", "kommunale_utleieboliger"
+    ) == [False]
+    assert negations(
+        "Personer med lav inntekt som ikke klarer å betjene et startlån, kan få tilskudd.", "nb", "startlan"
+    ) == [False]
+    assert negations(
+        "Dette er et tilbud til bostedsløse og andre som heller ikke har et sted å bo.", "nb", "vanskeligstilte"
+    ) == [False]
