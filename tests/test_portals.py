@@ -377,7 +377,8 @@ def test_firstagenda_shapes() -> None:
                             "Navn": "Tillægsdagsorden",
                             "IsSupplementaryAgenda": True,
                         },
-                        {"Id": "a2", "MeetingBeginUtc": "2026-09-10T16:00:00+02:00", "Navn": "Dagsorden"},
+                        {"Id": "a2", "MeetingBeginUtc": "2026-09-10T16:00:00+02:00", "Navn": "Sakskart"},
+                        {"Id": "p2", "Dato": "2026-09-10T00:00:00", "Navn": "Møteprotokoll"},
                     ],
                 }
             ]
@@ -387,7 +388,7 @@ def test_firstagenda_shapes() -> None:
     assert [(s.data["meeting"], s.data["date"], s.data["body"]) for s in steps] == [
         ("r1", "2026-06-18", "Bystyret"),
         ("t1", "2026-06-18", "Bystyret"),
-        ("a2", "2026-09-10", "Bystyret"),
+        ("p2", "2026-09-10", "Bystyret"),
     ]
     items = {
         "Dagsordenpunkter": [

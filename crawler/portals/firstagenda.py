@@ -1,10 +1,11 @@
 """FirstAgenda Publication (Kristiansand's `politiskagenda.kristiansand.kommune.no`; Danish kommuner use it
 too): a JSON API behind an app that first hands out an anonymous session cookie. The front page sets the
 cookie (Scrapy keeps it) → `/api/agenda/udvalgsliste` (every board of the term with its meetings, each
-published as «Dagsorden», «Tillægsdagsorden» and later «Referat») → `/api/agenda/dagsorden/<meeting guid>`
-(agenda items with fields and attachments) → papers at `/Vis/Pdf/bilag/<guid>`. Field names vary between
-versions (`Navn`/`Caption`, `Number`/`Punktnummer`, `SagsNummer`/`CaseNumber`), so each is read both ways.
-Shapes from `kommune_web/other_portals/SHAPES.md`.
+published as «Dagsorden», «Tillægsdagsorden» and later «Referat»; a Norwegian deployment may well say
+«Sakskart», «Tilleggssakskart», «Protokoll» — not in the shapes, so both are read) →
+`/api/agenda/dagsorden/<meeting guid>` (agenda items with fields and attachments) → papers at
+`/Vis/Pdf/bilag/<guid>`. Field names vary between versions (`Navn`/`Caption`, `Number`/`Punktnummer`,
+`SagsNummer`/`CaseNumber`), so each is read both ways. Shapes from `kommune_web/other_portals/SHAPES.md`.
 
 A meeting's minutes (Referat) carry the decisions, so where a meeting has both, the minutes are read and the
 agenda left; a supplementary agenda is read as well.
@@ -80,7 +81,8 @@ class FirstAgenda:
                         continue
                     supplementary = bool(m.get("IsSupplementaryAgenda")) or "till" in str(m.get("Navn", "")).lower()
                     key = (when.isoformat(), supplementary)
-                    minutes = str(m.get("Navn", "")).lower().startswith("referat")
+                    # Danish «Referat»; a Norwegian «Protokoll»/«Møteprotokoll» is read the same way.
+                    minutes = any(w in str(m.get("Navn", "")).lower() for w in ("referat", "protokoll"))
                     if key not in chosen or minutes:
                         chosen[key] = m
                 for (when, _), m in sorted(chosen.items()):
