@@ -108,7 +108,15 @@ def negation_line(passages: list[Passage], negated_pred: dict[str, set[str]], si
             if p.labels.get(s) == "negated":
                 n += 1
                 ok += s in negated_pred[p.id]
-    return f"negation-only passages recognised as negated: {ok}/{n}" + (f" ({ok / n:.2f})" if n else "")
+    # The other side: a signal the labels count as present that the detector saw only negated (a negation
+    # read into a sentence that affirms or describes the concept) is a miss the negation rules cause.
+    wrong = sum(p.present(s) and s in negated_pred[p.id] for p in passages for s in signals)
+    present = sum(p.present(s) for p in passages for s in signals)
+    return (
+        f"negation-only passages recognised as negated: {ok}/{n}"
+        + (f" ({ok / n:.2f})" if n else "")
+        + f"; present signals read as negated only: {wrong}/{present}"
+    )
 
 
 def doc_kind_lines(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> list[str]:
