@@ -190,12 +190,13 @@ class CrawlDelayMiddleware:
         delay = delays.get(host)
         if not delay:
             return None
-        now = time.time()
-        start = max(now, self.next_start.get(host, 0.0))
-        self.next_start[host] = start + delay
-        if start > now:
-            from twisted.internet import reactor
-            from twisted.internet.task import deferLater
+        from twisted.internet import reactor
+        from twisted.internet.task import deferLater
 
-            await maybe_deferred_to_future(deferLater(reactor, start - now, lambda: None))
+        # The spacing counts from when a request actually leaves, not from when it was due: a busy reactor
+        # that wakes one waiter late must not let the next one follow it closely. Check and reservation sit
+        # between awaits, so two waiters cannot both take the same turn.
+        while (wait := self.next_start.get(host, 0.0) - time.time()) > 0:
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+        self.next_start[host] = time.time() + delay
         return None
