@@ -148,28 +148,10 @@ class KommuneSpider(scrapy.Spider):
             for url in seed.start_urls:
                 state.push(self.make(url, seed.nummer, kind="page", depth=0, score=10, start=True))
                 root = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
-                sitemap = self.make(
-                    root + "/sitemap.xml",
-                    seed.nummer,
-                    kind="sitemap",
-                    depth=1,
-                    score=5,
-                    handle_httpstatus_list=[404, 410, 403],
-                )
-                state.push(sitemap)
+                state.push(self.sitemap_request(root + "/sitemap.xml", seed.nummer))
                 # Sites name their sitemaps in robots.txt, often at other paths than /sitemap.xml (an index,
                 # gzipped parts); the same URL named twice is fetched once.
-                state.push(
-                    self.make(
-                        root + "/robots.txt",
-                        seed.nummer,
-                        kind="robots_sitemaps",
-                        depth=1,
-                        score=5,
-                        handle_httpstatus_list=[404, 410, 403],
-                        dont_obey_robotstxt=True,  # robots.txt itself may always be read
-                    )
-                )
+                state.push(self.sitemap_request(root + "/robots.txt", seed.nummer, kind="robots_sitemaps"))
             for url in seed.moteportaler:
                 ref = portals.detect(url)
                 if ref is None:
@@ -297,9 +279,19 @@ class KommuneSpider(scrapy.Spider):
             self.crawl_delays[netloc(response.url)] = min(float(delay), cap)
         for url in sitemap_urls_from_robots(text, base_url=response.url):
             if state.in_site(url):
-                yield self.make(
-                    url, state.seed.nummer, kind="sitemap", depth=1, score=5, handle_httpstatus_list=[404, 410, 403]
-                )
+                yield self.sitemap_request(url, state.seed.nummer)
+
+    def sitemap_request(self, url: str, nummer: str, kind: str = "sitemap") -> scrapy.Request:
+        """A sitemap, or the robots.txt that names sitemaps (which robots rules never forbid reading)."""
+        return self.make(
+            url,
+            nummer,
+            kind=kind,
+            depth=1,
+            score=5,
+            handle_httpstatus_list=[404, 410, 403],
+            dont_obey_robotstxt=kind == "robots_sitemaps",
+        )
 
     def parse_sitemap(self, response: Response, state: KommuneState) -> Iterator[Any]:
         if response.status != 200:
@@ -318,7 +310,7 @@ class KommuneSpider(scrapy.Spider):
             if not loc or not state.in_site(loc):
                 continue
             if sitemap.type == "sitemapindex":
-                yield self.make(loc, state.seed.nummer, kind="sitemap", depth=1, score=5)
+                yield self.sitemap_request(loc, state.seed.nummer)
                 continue
             score = scoring.link_score(loc, "")
             yield from self.follow(loc, "", state, depth=1, score=score, referrer=response.url)
