@@ -161,6 +161,9 @@ _NOT_NEXT_H = _hashes(NOT_NEGATION_NEXT)
 _BOUNDARY_H = _hashes(BOUNDARY)
 _COMMA_H = get_string_id(",")
 _SOM_H = get_string_id("som")
+_REL_ADVERBS_H = _hashes(
+    {"heller", "selv", "sjølv", "ennå", "enno", "fortsatt", "framleis", "lenger", "lengre", "likevel", "altså"}
+)
 _VURDERES_H = _hashes(VURDERES)
 _DONE_FORMS_H = _hashes(DONE_FORMS)
 _DONE_AUX_H = _hashes(DONE_AUX)
@@ -178,8 +181,12 @@ def _neg_cue_at(rows: HashRows, i: int) -> bool:
 
 
 def _opens_relative_clause(rows: HashRows, i: int, sent_start: int) -> bool:
-    """A «som» right before token i, or two before it with one word between («som heller ikke»)."""
-    return any(j >= sent_start and rows.lower[j] == _SOM_H for j in (i - 1, i - 2))
+    """A «som» right before token i, or before an adverb that does not change whose clause it is («som heller
+    ikke», «som sjølv ikkje»). Not «som det ikke/aldri …»: «areal som det aldri blir behov for» denies the
+    need itself, it describes no one."""
+    if i - 1 >= sent_start and rows.lower[i - 1] == _SOM_H:
+        return True
+    return i - 2 >= sent_start and rows.lower[i - 2] == _SOM_H and rows.lower[i - 1] in _REL_ADVERBS_H
 
 
 def negated_in_rows(

@@ -337,3 +337,17 @@ def test_a_negation_in_or_around_a_relative_clause_denies_nothing() -> None:
     assert negations(
         "Dette er et tilbud til bostedsløse og andre som heller ikke har et sted å bo.", "nb", "vanskeligstilte"
     ) == [False]
+    # At the rule itself: «som det aldri blir behov for» denies the need (a real passage the labels count as
+    # negated), «som sjølv ikkje kan skaffe seg bustad» describes a group.
+    from boligarkiv.nlp.hash_rows import HashRows
+    from boligarkiv.nlp.pipeline import get_pipeline
+    from boligarkiv.nlp.rules import negated_in_rows
+
+    def word_negated(text: str, word: str) -> bool:
+        doc = get_pipeline("nn")(text)
+        i = next(t.i for t in doc if t.text == word)
+        return negated_in_rows(HashRows.of(doc), 0, len(doc), i, i + 1)
+
+    assert word_negated("Kommuneplanane tilrettelegg store areal som det aldri blir behov for.", "behov")
+    assert not word_negated("Tilbodet er for personar som sjølv ikkje kan skaffe seg bustad.", "bustad")
+    assert word_negated("Kommunen har ikkje bustad til alle.", "bustad")
