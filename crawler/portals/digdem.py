@@ -20,7 +20,16 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
-from boligarkiv.crawler.portals.base import Case, CaseFile, PortalError, PortalRef, Step, file_role, iso_date
+from boligarkiv.crawler.portals.base import (
+    Case,
+    CaseFile,
+    PortalError,
+    PortalRef,
+    Step,
+    file_role,
+    iso_date,
+    json_body,
+)
 from boligarkiv.vocabulary import PORTAL_LABELS
 
 YEAR_MEETINGS = """query GetYearMeetings($where: MeetingListWhere) {
@@ -124,14 +133,14 @@ class Digdem:
             hi = min(until, date(y, 12, 31)) + timedelta(days=1)
             where = {"searchTerm": "", "date_gt": _utc_midnight(lo), "date_lt": _utc_midnight(hi)}
             body = _query("GetYearMeetings", YEAR_MEETINGS, {"where": where})
-            steps.append(Step(f"{ref.base}graphql", "meetings", self.headers(ref), {"year": y}, "POST", body))
+            steps.append(self._post(ref, "meetings", {"year": y}, body))
         return steps
 
+    def _post(self, ref: PortalRef, step: str, data: dict[str, Any], body: bytes) -> Step:
+        return Step(f"{ref.base}graphql", step, self.headers(ref), data, "POST", body)
+
     def parse(self, ref: PortalRef, step: Step, response: Response) -> Iterator[Step | Case]:
-        try:
-            answer = json.loads(response.body)
-        except ValueError:
-            raise PortalError("portal_not_json", step.url) from None
+        answer = json_body(response)
         if not isinstance(answer, dict):
             raise PortalError("portal_not_json", step.url)
         data = answer.get("data")
@@ -145,14 +154,8 @@ class Digdem:
                     continue  # an unpublished meeting has no public papers yet
                 when = iso_date(m.get("date"))
                 body = _query("ModalMeeting", MODAL_MEETING, {"id": m["id"]})
-                yield Step(
-                    f"{ref.base}graphql",
-                    "meeting",
-                    self.headers(ref),
-                    {"date": when.isoformat() if when else None, "body": m.get("meetingName"), "meeting": m["id"]},
-                    "POST",
-                    body,
-                )
+                listed = {"date": when.isoformat() if when else None, "body": m.get("meetingName"), "meeting": m["id"]}
+                yield self._post(ref, "meeting", listed, body)
         elif step.step == "meeting":
             meeting = data.get("meeting")
             if not isinstance(meeting, dict):
