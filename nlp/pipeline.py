@@ -153,13 +153,16 @@ class LemmaComponent:
 
 # Split hyphens between letters: «leie-til-eie-modellen» → leie - til - eie - modellen, so the signal patterns
 # match hyphenated compounds word by word; «ikke-kommersiell» is then handled by the negation rules.
-HYPHEN_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9])[-–‐](?=[A-Za-zæøåÆØÅéü])"
+# A quoted term with a suffix is common in plans: «leie-til-eie»-modellen, "Bostart"-modellen. spaCy leaves
+# «eie»-modellen as one token, so the quote mark and the hyphen after it are split too.
+HYPHEN_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9»”\"])[-–‐](?=[A-Za-zæøåÆØÅéü])"
+QUOTE_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9])[»”\"](?=[-–‐])"
 
 
 def _split_hyphens(nlp: Language) -> None:
     from spacy.util import compile_infix_regex
 
-    infixes = [*list(nlp.Defaults.infixes or []), HYPHEN_INFIX]
+    infixes = [*list(nlp.Defaults.infixes or []), HYPHEN_INFIX, QUOTE_INFIX]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 

@@ -118,6 +118,10 @@ def test_lexicon_precision_and_recall_per_signal() -> None:
         ("Leie-til-eie-boligene ble ferdigstilt i fjor.", "nb", "leie_til_eie", "Leie-til-eie"),
         ("Utleigebustadene skal fordelast etter behov.", "nn", "kommunale_utleieboliger", "Utleigebustadene"),
         ("Kommunens utleieboliger er fulle.", "nb", "kommunale_utleieboliger", "Kommunens utleieboliger"),
+        # A quoted term with a suffix (a real passage's shape): the closing quote used to glue «eie» to the suffix.
+        ("Kommunen prøver «leie-til-eie»-modellen.", "nb", "leie_til_eie", "leie-til-eie"),
+        ('"Leie-for-å-eie"-modellen hjelper leietakarar.', "nn", "leie_til_eie", "Leie-for-å-eie"),
+        ("Vi prøver «Leige før eige»-ordninga.", "nn", "leie_til_eie", "Leige før eige"),
     ],
 )
 def test_compounds_and_hyphen_variants(text: str, lang: str, signal: str, matched: str) -> None:
