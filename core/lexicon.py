@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 LEXICON = Path(__file__).resolve().parent / "data" / "signals.yaml"
-HYPHENS = ["-", "–", "—", "‐"]
+HYPHENS = ["-", "–", "—", "‐", "\u2011"]  # U+2011: the non-breaking hyphen of word processors
 DENIAL_TAG = "nekt-"
 
 

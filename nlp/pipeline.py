@@ -9,6 +9,7 @@ dictionary; the Bokmål model, when installed, is used for Bokmål only.
 from __future__ import annotations
 
 import importlib.util
+import re
 from functools import cache
 
 import numpy
@@ -24,6 +25,9 @@ from boligarkiv.nlp.sentences import layout_sentences  # noqa: F401  (registers 
 MODEL = "nb_core_news_sm"
 
 HEADS_KEY = "boligarkiv_heads"
+# Soft hyphens and zero-width characters inside a word (text pasted from a word processor or a web page that
+# did not pass through extract's cleaning): the word is analysed without them, its text and offsets unchanged.
+INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def heads_at(doc: Doc, i: int) -> tuple[str, ...]:
@@ -105,7 +109,7 @@ class LemmaComponent:
                 if lex.is_punct or lex.is_space:
                     row = (orth, norm, ())
                 else:
-                    text = strings[orth]
+                    text = INVISIBLE.sub("", strings[orth])
                     lemma, heads = self.lemmatizer.analyse(text)
                     slots = self.slots_for(text.lower(), lemma, heads)
                     row = (strings.add(lemma), strings.add("§" + "§".join(slots) + "§") if slots else norm, heads)
@@ -133,18 +137,19 @@ class LemmaComponent:
             if token.is_punct or token.is_space:
                 token.lemma_ = token.text
                 continue
+            word = INVISIBLE.sub("", token.text)
             if self.keep_model_lemmas and token.lemma_:
                 lemma = token.lemma_.lower()
                 heads = tuple(h for h in heads_of if lemma.endswith(h))
                 if not heads:
                     # The model does not know our compounds; fall back to our analysis for them.
-                    lemma, heads = analyse(token.text) if len(token.text) > 5 else (lemma, ())
+                    lemma, heads = analyse(word) if len(word) > 5 else (lemma, ())
             else:
-                lemma, heads = analyse(token.text)
+                lemma, heads = analyse(word)
             token.lemma_ = lemma
             if heads:
                 found[token.i] = heads
-            slots = self.slots_for(token.lower_, lemma, heads)
+            slots = self.slots_for(word.lower(), lemma, heads)
             if slots:
                 token.norm_ = "§" + "§".join(slots) + "§"
         doc.user_data[HEADS_KEY] = found
@@ -155,8 +160,9 @@ class LemmaComponent:
 # match hyphenated compounds word by word; «ikke-kommersiell» is then handled by the negation rules.
 # A quoted term with a suffix is common in plans: «leie-til-eie»-modellen, "Bostart"-modellen. spaCy leaves
 # «eie»-modellen as one token, so the quote mark and the hyphen after it are split too.
-HYPHEN_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9»”\"])[-–‐](?=[A-Za-zæøåÆØÅéü])"
-QUOTE_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9])[»”\"](?=[-–‐])"
+# U+2011 is the non-breaking hyphen word processors put in «leie‑til‑eie».
+HYPHEN_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9»”\"\u00ad])[-–‐\u2011](?=[A-Za-zæøåÆØÅéü])"
+QUOTE_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9])[»”\"](?=[-–‐\u2011])"
 
 
 def _split_hyphens(nlp: Language) -> None:

@@ -122,6 +122,14 @@ def test_lexicon_precision_and_recall_per_signal() -> None:
         ("Kommunen prøver «leie-til-eie»-modellen.", "nb", "leie_til_eie", "leie-til-eie"),
         ('"Leie-for-å-eie"-modellen hjelper leietakarar.', "nn", "leie_til_eie", "Leie-for-å-eie"),
         ("Vi prøver «Leige før eige»-ordninga.", "nn", "leie_til_eie", "Leige før eige"),
+        # Text pasted from a word processor: non-breaking hyphens, soft hyphens (offsets stay the text's own).
+        ("Kommunen har en leie\u2011til\u2011eie-ordning.", "nb", "leie_til_eie", "leie\u2011til\u2011eie"),
+        (
+            "Kommunen eig kommu\u00adnale utleige\u00adbustader.",
+            "nn",
+            "kommunale_utleieboliger",
+            "kommu\u00adnale utleige\u00adbustader",
+        ),
     ],
 )
 def test_compounds_and_hyphen_variants(text: str, lang: str, signal: str, matched: str) -> None:
