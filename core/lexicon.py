@@ -27,6 +27,15 @@ class LexiconError(ValueError):
     pass
 
 
+def _cue_regex(cue: str) -> str:
+    """One cue as a regular expression: a plain word part, or parts joined by «&» that must all be in the
+    sentence (alternatives within a part separated by «/»), tested by look-aheads from where the search is."""
+    parts = cue.split("&")
+    if len(parts) == 1:
+        return re.escape(cue)
+    return "".join(f"(?=.*(?:{'|'.join(re.escape(a) for a in part.split('/'))}))" for part in parts)
+
+
 @dataclass(frozen=True)
 class Signal:
     id: str
@@ -36,7 +45,8 @@ class Signal:
     patterns: tuple[tuple[str, ...], ...]
     not_after: frozenset[str] = frozenset()
     # Word parts that carry the concept itself (from the label guide: «behov», «mangel», «venteliste» for
-    # boligbehov). Training decides per signal whether a model hit needs one in its sentence.
+    # boligbehov). Training decides per signal whether a model hit needs one in its sentence. A cue written
+    # «a&b/c» needs «a» and one of «b», «c» in the sentence: a stiftelse counts only beside housing words.
     model_cues: tuple[str, ...] = ()
     # Patterns that deny the concept by their words alone, without a negation cue («overkapasitet på boliger»,
     # «boligbehovet er dekket»): a hit from one is negated. The label guide counts such a passage as negated.
@@ -58,7 +68,7 @@ class Signal:
     def cue_pattern(self) -> re.Pattern[str] | None:
         if not self.model_cues:
             return None
-        return re.compile("|".join(re.escape(c) for c in self.model_cues))
+        return re.compile("|".join(_cue_regex(c) for c in self.model_cues), re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -215,6 +215,38 @@ def test_a_gated_signal_fires_only_with_its_cue_in_the_sentence() -> None:
     assert gated_hits == ["Det er behov for å bygge flere boliger."]
 
 
+def test_a_cue_joined_by_and_needs_each_part_in_the_sentence() -> None:
+    """«stiftel&bolig/utleie»: a foundation is a housing actor only beside housing words (the held-out false
+    alarms were «Stiftelsen Østlandsforskning» and a child-welfare foundation)."""
+    import numpy as np
+
+    from boligarkiv.nlp.signal_model import SignalModel
+
+    model = SignalModel(
+        ("tredje_boligsektor",),
+        {"c:stif": 0},
+        np.array([[10.0]], dtype=np.float32),
+        np.array([-5.0], dtype=np.float32),
+        {"tredje_boligsektor": "model"},
+        {"tredje_boligsektor": 0.5},
+        {},
+        gated={"tredje_boligsektor": True},
+    )
+    text = [
+        "Stiftelsen Østlandsforskning er medeier i instituttet.",
+        "Stiftelsen Utleieboliger i Bærum eier og leier ut 114 leiligheter.",
+    ]
+    hits = [h.sentence for h in analyse_pages(text, "nb", model).hits if h.signal == "tredje_boligsektor"]
+    assert hits == [text[1]]
+
+
+def test_a_non_commercial_company_is_a_housing_actor_only_beside_housing() -> None:
+    sport = "Midlar kan søkjast av idrettslag og ikkje-kommersielle selskap med idrett som føremål."
+    assert not [h for h in analyse_pages([sport], "nn", False).hits if h.signal == "tredje_boligsektor"]
+    build = "Kommunen vil samarbeide med ikke-kommersielle aktører som bygger boliger."
+    assert [h.pattern for h in analyse_pages([build], "nb", False).hits if h.signal == "tredje_boligsektor"]
+
+
 def _one_signal_model(vocab: dict[str, float], bias: float) -> SignalModel:
     import numpy as np
 
