@@ -116,7 +116,7 @@ def test_lexicon_precision_and_recall_per_signal() -> None:
     ("text", "lang", "signal", "matched"),
     [
         ("Leie-til-eie-boligene ble ferdigstilt i fjor.", "nb", "leie_til_eie", "Leie-til-eie"),
-        ("Utleigebustadene skal fordelast etter behov.", "nn", "kommunale_utleieboliger", "Utleigebustadene"),
+        ("Gjennomgangsbustadene skal fordelast etter behov.", "nn", "kommunale_utleieboliger", "Gjennomgangsbustadene"),
         ("Kommunens utleieboliger er fulle.", "nb", "kommunale_utleieboliger", "Kommunens utleieboliger"),
         # A quoted term with a suffix (a real passage's shape): the closing quote used to glue «eie» to the suffix.
         ("Kommunen prøver «leie-til-eie»-modellen.", "nb", "leie_til_eie", "leie-til-eie"),
