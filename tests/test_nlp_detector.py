@@ -260,6 +260,17 @@ def test_rental_dwellings_in_general_are_not_the_kommunes() -> None:
     assert lexicon("Kommunen eier 312 gjennomgangsboliger.") == ["gjennomgangsboliger"]
 
 
+def test_tenants_buying_their_rental_building_is_rent_to_own() -> None:
+    """The guide: a tenant may buy the dwelling they rent. An investor buying a rental building is not that."""
+
+    def lexicon(text: str) -> list[str]:
+        return [h.text for h in analyse_pages([text], "nb", False).hits if h.signal == "leie_til_eie"]
+
+    assert lexicon("Kommunen kan nytte forkjøpsretten på vegne av leierne, når disse ønsker å overta leiegården.")
+    assert lexicon("Beboerne i en leiegård kan få mulighet til å kjøpe gården når den selges.")
+    assert lexicon("Investoren kjøpte leiegården i fjor.") == []
+
+
 def _one_signal_model(vocab: dict[str, float], bias: float) -> SignalModel:
     import numpy as np
 
