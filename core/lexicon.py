@@ -29,11 +29,12 @@ class LexiconError(ValueError):
 
 def _cue_regex(cue: str) -> str:
     """One cue as a regular expression: a plain word part, or parts joined by «&» that must all be in the
-    sentence (alternatives within a part separated by «/»), tested by look-aheads from where the search is."""
+    sentence (alternatives within a part separated by «/»), tested by look-aheads from the sentence's start only
+    (from every position, a long table-of-contents run would cost time quadratic in its length)."""
     parts = cue.split("&")
     if len(parts) == 1:
         return re.escape(cue)
-    return "".join(f"(?=.*(?:{'|'.join(re.escape(a) for a in part.split('/'))}))" for part in parts)
+    return r"\A" + "".join(f"(?=.*(?:{'|'.join(re.escape(a) for a in part.split('/'))}))" for part in parts)
 
 
 @dataclass(frozen=True)
