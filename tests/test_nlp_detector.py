@@ -271,6 +271,21 @@ def test_tenants_buying_their_rental_building_is_rent_to_own() -> None:
     assert lexicon("Investoren kjøpte leiegården i fjor.") == []
 
 
+def test_vulnerable_groups_count_where_housing_is_the_topic() -> None:
+    """The guide's «people disadvantaged on the housing market»: vulnerable or low-income groups beside housing
+    words, evictions and homelessness as nouns; vulnerable groups in a vaccination plan are not."""
+
+    def lexicon(text: str, lang: str = "nb") -> list[str]:
+        return [h.text for h in analyse_pages([text], lang, False).hits if h.signal == "vanskeligstilte"]
+
+    assert lexicon("Dette gjør flyktninger til en sårbar gruppe på boligmarkedet.")
+    assert lexicon("Tenesta skal hindre bustadløyse.", "nn")
+    assert lexicon("Målet er å sikre utsatte ungdom en egnet bolig.")
+    assert lexicon("Modellen skal lette boligetableringen for lavinntektsgrupper.")
+    assert lexicon("Sårbare grupper skal prioriteres ved vaksinering.") == []
+    assert lexicon("Mange byer har områder med høye andeler barn i lavinntektsfamilier.") == []
+
+
 def _one_signal_model(vocab: dict[str, float], bias: float) -> SignalModel:
     import numpy as np
 
