@@ -6,6 +6,8 @@ summary and the crawler read the same vocabulary.
 
 from __future__ import annotations
 
+import re
+
 ERROR_KINDS = ("encrypted", "corrupt", "empty", "unsupported", "timeout", "memory", "crashed")
 
 # The archived copy itself is damaged (not the document): a fetch of the same bytes repairs it.
@@ -41,3 +43,7 @@ PORTAL_LABELS = {
     "firstagenda": "FirstAgenda",
 }
 CASE_ROLE_LABELS = {"saksframlegg": "Saksframlegg", "vedtak": "Vedtak", "protokoll": "Protokoll", "vedlegg": "Vedlegg"}
+
+# Characters that are invisible inside a word: soft hyphens and zero-width marks from word processors and web
+# pages. Extraction removes them from the text; the analysis ignores them inside a word when it reads one.
+INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")

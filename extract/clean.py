@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from boligarkiv.vocabulary import INVISIBLE
+
 LIGATURES = {
     "\ufb00": "ff",
     "\ufb01": "fi",
@@ -16,7 +18,6 @@ LIGATURES = {
     "\ufb06": "st",
 }
 SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]+")  # tabs stay: they separate table cells
-ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 # A word broken at the line end: «bolig-\nsosial» → «boligsosial». A hyphen before a capital or a digit, or
 # followed by a conjunction («bolig- og tomtepolitikk»), is a real one and stays.
 LINE_HYPHEN = re.compile(r"(\w)-\n(?=([a-zæøå]))")
@@ -33,7 +34,7 @@ def normalise(text: str) -> str:
         if any(c in LIGATURES for c in text)
         else text
     )
-    text = ZERO_WIDTH.sub("", text)
+    text = INVISIBLE.sub("", text)
     text = SPACES.sub(" ", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", text)

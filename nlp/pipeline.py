@@ -9,7 +9,6 @@ dictionary; the Bokmål model, when installed, is used for Bokmål only.
 from __future__ import annotations
 
 import importlib.util
-import re
 from functools import cache
 
 import numpy
@@ -21,13 +20,11 @@ from spacy.tokens import Doc, Token
 from boligarkiv.lemmas import Lemmatizer
 from boligarkiv.lexicon import load_lexicon, slot_tests
 from boligarkiv.nlp.sentences import layout_sentences  # noqa: F401  (registers the component)
+from boligarkiv.vocabulary import INVISIBLE
 
 MODEL = "nb_core_news_sm"
 
 HEADS_KEY = "boligarkiv_heads"
-# Soft hyphens and zero-width characters inside a word (text pasted from a word processor or a web page that
-# did not pass through extract's cleaning): the word is analysed without them, its text and offsets unchanged.
-INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def heads_at(doc: Doc, i: int) -> tuple[str, ...]:
@@ -109,6 +106,8 @@ class LemmaComponent:
                 if lex.is_punct or lex.is_space:
                     row = (orth, norm, ())
                 else:
+                    # Soft hyphens and zero-width marks in text that did not pass through extraction's cleaning
+                    # («boligarkiv signals -»): the word is analysed without them, its text and offsets unchanged.
                     text = INVISIBLE.sub("", strings[orth])
                     lemma, heads = self.lemmatizer.analyse(text)
                     slots = self.slots_for(text.lower(), lemma, heads)
