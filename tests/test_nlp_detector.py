@@ -286,6 +286,21 @@ def test_vulnerable_groups_count_where_housing_is_the_topic() -> None:
     assert lexicon("Mange byer har områder med høye andeler barn i lavinntektsfamilier.") == []
 
 
+def test_cheap_dwellings_and_rent_below_the_market_are_affordable_housing() -> None:
+    """The guide's «billige boliger», «boliger folk har råd til»; «hvordan folk flest skal bo», a rent «basert på
+    gjengs leie» and «lavkostland» are not."""
+
+    def lexicon(text: str) -> list[str]:
+        return [h.text for h in analyse_pages([text], "nb", False).hits if h.signal == "rimelige_boliger"]
+
+    assert lexicon("Dette er 12% lavere enn beregnet gjengs leie.")
+    assert lexicon("Lavbudsjett gjennomgangsboliger for flyktninger")
+    assert lexicon("Nå stimulerer kommunen utbyggerne til å bygge for folk flest.")
+    assert lexicon("Husleien er basert på gjengs leie og i noen tilfeller markedsleie.") == []
+    assert lexicon("Generell boligpolitikk dreier seg om hvordan folk flest skal bo.") == []
+    assert lexicon("Norsk industri kan ikke konkurrere med lavkostland.") == []
+
+
 def _one_signal_model(vocab: dict[str, float], bias: float) -> SignalModel:
     import numpy as np
 
