@@ -258,6 +258,10 @@ def test_rental_dwellings_in_general_are_not_the_kommunes() -> None:
     assert lexicon("Veileder for tilskudd til utleieboliger") == []
     assert lexicon("Utleigebustadene skal fordelast etter behov.", "nn") == ["Utleigebustadene skal fordelast"]
     assert lexicon("Kommunen eier 312 gjennomgangsboliger.") == ["gjennomgangsboliger"]
+    # Dwellings the kommune disposes: assigned by it, or under its assignment right in others' buildings.
+    assert lexicon("Du bur i eit bukollektiv der bustaden er tildelt av kommunen.", "nn")
+    assert lexicon("Utleieboliger med tilvisingsavtaler")
+    assert lexicon("Kommunen skal ha eit variert kommunalt butilbod.", "nn")
 
 
 def test_tenants_buying_their_rental_building_is_rent_to_own() -> None:
