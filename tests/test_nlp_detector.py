@@ -189,24 +189,30 @@ def test_abolished_after_the_concept_is_a_negation() -> None:
     assert [h.negated for h in named if h.signal == "prisregulert"] == [False]
 
 
+def _one_signal_model(
+    vocab: dict[str, float], bias: float, signal: str = "boligbehov", gated: bool = False
+) -> SignalModel:
+    """A model that decides one signal alone (threshold 0.5) from the given feature weights."""
+    import numpy as np
+
+    return SignalModel(
+        (signal,),
+        {f: i for i, f in enumerate(vocab)},
+        np.array([[w] for w in vocab.values()], dtype=np.float32),
+        np.array([bias], dtype=np.float32),
+        {signal: "model"},
+        {signal: 0.5},
+        {},
+        gated={signal: gated},
+    )
+
+
 def test_a_gated_signal_fires_only_with_its_cue_in_the_sentence() -> None:
     """Training may gate a signal (its inner cross-validation chose it): a model hit then needs one of the
     signal's cue words from the label guide in the sentence («behov», «mangel» … for boligbehov)."""
-    import numpy as np
-
-    from boligarkiv.nlp.signal_model import SignalModel
 
     def model(gated: bool) -> SignalModel:
-        return SignalModel(
-            ("boligbehov",),
-            {"l:bygge": 0},
-            np.array([[10.0]], dtype=np.float32),
-            np.array([-5.0], dtype=np.float32),
-            {"boligbehov": "model"},
-            {"boligbehov": 0.5},
-            {},
-            gated={"boligbehov": gated},
-        )
+        return _one_signal_model({"l:bygge": 10.0}, bias=-5.0, gated=gated)
 
     text = ["Kommunen skal bygge en ny skole.", "Det er behov for å bygge flere boliger."]
     open_hits = [h.sentence for h in analyse_pages(text, "nb", model(False)).hits if h.signal == "boligbehov"]
@@ -218,20 +224,7 @@ def test_a_gated_signal_fires_only_with_its_cue_in_the_sentence() -> None:
 def test_a_cue_joined_by_and_needs_each_part_in_the_sentence() -> None:
     """«stiftel&bolig/utleie»: a foundation is a housing actor only beside housing words (the held-out false
     alarms were «Stiftelsen Østlandsforskning» and a child-welfare foundation)."""
-    import numpy as np
-
-    from boligarkiv.nlp.signal_model import SignalModel
-
-    model = SignalModel(
-        ("tredje_boligsektor",),
-        {"c:stif": 0},
-        np.array([[10.0]], dtype=np.float32),
-        np.array([-5.0], dtype=np.float32),
-        {"tredje_boligsektor": "model"},
-        {"tredje_boligsektor": 0.5},
-        {},
-        gated={"tredje_boligsektor": True},
-    )
+    model = _one_signal_model({"c:stif": 10.0}, bias=-5.0, signal="tredje_boligsektor", gated=True)
     text = [
         "Stiftelsen Østlandsforskning er medeier i instituttet.",
         "Stiftelsen Utleieboliger i Bærum eier og leier ut 114 leiligheter.",
@@ -303,20 +296,6 @@ def test_cheap_dwellings_and_rent_below_the_market_are_affordable_housing() -> N
     assert lexicon("Husleien er basert på gjengs leie og i noen tilfeller markedsleie.") == []
     assert lexicon("Generell boligpolitikk dreier seg om hvordan folk flest skal bo.") == []
     assert lexicon("Norsk industri kan ikke konkurrere med lavkostland.") == []
-
-
-def _one_signal_model(vocab: dict[str, float], bias: float) -> SignalModel:
-    import numpy as np
-
-    return SignalModel(
-        ("boligbehov",),
-        {f: i for i, f in enumerate(vocab)},
-        np.array([[w] for w in vocab.values()], dtype=np.float32),
-        np.array([bias], dtype=np.float32),
-        {"boligbehov": "model"},
-        {"boligbehov": 0.5},
-        {},
-    )
 
 
 def test_features_are_binary_and_neighbours_lend_context() -> None:
