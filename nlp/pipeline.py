@@ -160,8 +160,9 @@ class LemmaComponent:
 # A quoted term with a suffix is common in plans: «leie-til-eie»-modellen, "Bostart"-modellen. spaCy leaves
 # «eie»-modellen as one token, so the quote mark and the hyphen after it are split too.
 # U+2011 is the non-breaking hyphen word processors put in «leie‑til‑eie».
-HYPHEN_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9»”\"\u00ad])[-–‐\u2011](?=[A-Za-zæøåÆØÅéü])"
-QUOTE_INFIX = r"(?<=[A-Za-zæøåÆØÅéü0-9])[»”\"](?=[-–‐\u2011])"
+_DASHES = "-–‐\u2011"
+HYPHEN_INFIX = rf"(?<=[A-Za-zæøåÆØÅéü0-9»”\"\u00ad])[{_DASHES}](?=[A-Za-zæøåÆØÅéü])"
+QUOTE_INFIX = rf"(?<=[A-Za-zæøåÆØÅéü0-9])[»”\"](?=[{_DASHES}])"
 
 
 def _split_hyphens(nlp: Language) -> None:
