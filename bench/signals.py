@@ -14,6 +14,9 @@ is_housing_plan precision/recall (held out the same way), and analysis throughpu
 Where the corpus has a second, independent labelling (labels_second.jsonl), how far that reader agrees with
 the labels, next to the held-out detector on the same passages: the ceiling a signal's figure can reach.
 
+`--seeds N` repeats the cross-validation over N assignments of groups to folds and prints the detector's mean
+and range: one split's figure carries the noise of which passages happened to train the rules.
+
 `python bench/signals.py --eval PASSAGES LABELS` scores the shipped model on any labelled set in the same
 format (a held-out set: nothing is trained).
 """
@@ -25,6 +28,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,7 +38,7 @@ from boligarkiv.nlp.analysis import Hit, analyse_pages
 from boligarkiv.nlp.corpus import Passage, default_corpus_dir, group_folds, load_corpus, load_dev_corpus
 from boligarkiv.nlp.doc_kind import DocKindModel, train_doc_kind
 from boligarkiv.nlp.signal_model import load_signal_model
-from boligarkiv.nlp.train import parse_passages, train_parsed
+from boligarkiv.nlp.train import ParsedSentence, parse_passages, train_parsed
 
 # (a) One regular expression per signal, written once from the signal names, never tuned on any data.
 BASELINE = {
@@ -167,23 +171,29 @@ def agreement_table(
     print_table([s for s in signals if tallies["reader 2"].prf(s)[0]], tallies)
 
 
-def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> None:
+@dataclass
+class FoldRun:
+    """What one cross-validation (one assignment of groups to folds) measured."""
+
+    tallies: dict[str, Tally]
+    by_language: dict[str, Tally]
+    negated_pred: dict[str, set[str]] = field(default_factory=dict)
+    kinds: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    detector_hits: dict[str, list[Hit]] = field(default_factory=dict)
+    detected: dict[str, set[str]] = field(default_factory=dict)
+    cpu: float = 0.0
+    tokens: int = 0
+
+
+def run_folds(
+    passages: list[Passage], parsed: list[ParsedSentence], k: int, seed: int = 0, verbose: bool = True
+) -> FoldRun:
     signals = [s.id for s in load_lexicon().signals]
-    folds = group_folds(passages, k=k)
-    t0 = time.time()
-    parsed = parse_passages(passages)
-    print(
-        f"corpus: {len(passages)} passages, {len(parsed)} sentences, {len({p.group for p in passages})} groups, "
-        f"{k} folds (parsed in {time.time() - t0:.1f} s)"
+    folds = group_folds(passages, k=k, seed=seed)
+    run = FoldRun(
+        tallies={"baseline": Tally(), "lexicon": Tally(), "detector": Tally()},
+        by_language={"nb": Tally(), "nn": Tally()},
     )
-    tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
-    by_language: dict[str, Tally] = {"nb": Tally(), "nn": Tally()}
-    negated_pred: dict[str, set[str]] = {}
-    kinds: dict[str, tuple[str, bool]] = {}
-    detector_hits: dict[str, list[Hit]] = {}
-    detected: dict[str, set[str]] = {}
-    cpu = 0.0
-    tokens = 0
     for f in range(k):
         train_idx = [i for i, fo in enumerate(folds) if fo != f]
         keep = set(train_idx)
@@ -192,30 +202,66 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False) -> Non
         for i, p in enumerate(passages):
             if folds[i] != f:
                 continue
-            tallies["baseline"].add(p, baseline_found(p), signals)
-            tallies["lexicon"].add(p, found(p, False)[0], signals)
+            run.tallies["baseline"].add(p, baseline_found(p), signals)
+            run.tallies["lexicon"].add(p, found(p, False)[0], signals)
             c0 = time.process_time()
-            affirmed, negated, words, detector_hits[p.id] = found(p, model)
-            cpu += time.process_time() - c0
-            tokens += words
-            tallies["detector"].add(p, affirmed, signals)
-            detected[p.id] = affirmed
-            by_language["nn" if p.lang == "nn" else "nb"].add(p, affirmed, signals)
-            negated_pred[p.id] = negated
-            kinds[p.id] = kind_model.predict(p.title, p.text, p.url)
-        print(f"  fold {f}: trained on {len(train_idx)} passages, scored {len(passages) - len(train_idx)}")
+            affirmed, negated, words, run.detector_hits[p.id] = found(p, model)
+            run.cpu += time.process_time() - c0
+            run.tokens += words
+            run.tallies["detector"].add(p, affirmed, signals)
+            run.detected[p.id] = affirmed
+            run.by_language["nn" if p.lang == "nn" else "nb"].add(p, affirmed, signals)
+            run.negated_pred[p.id] = negated
+            run.kinds[p.id] = kind_model.predict(p.title, p.text, p.url)
+        if verbose:
+            print(f"  fold {f}: trained on {len(train_idx)} passages, scored {len(passages) - len(train_idx)}")
+    return run
+
+
+def spread_table(passages: list[Passage], signals: list[str], runs: list[FoldRun]) -> None:
+    """The detector's held-out figures over several assignments of groups to folds: which passages train and
+    which are scored moves the rules and thresholds chosen, so one split's figure carries that noise."""
+    print(f"\ndetector over {len(runs)} fold assignments (seeds 0–{len(runs) - 1}): mean [min–max]")
+    print(f"{'signal':<25}{'n':>5}  {'P':>16}  {'R':>16}  {'F1':>16}")
+    for s in [*signals, None]:
+        figures = [run.tallies["detector"].prf(s) for run in runs]
+        row = f"{(s or 'micro'):<25}{figures[0][0]:>5}"
+        for j in (1, 2, 3):
+            vals = [fig[j] for fig in figures]
+            row += f"  {sum(vals) / len(vals):4.2f} [{min(vals):4.2f}–{max(vals):4.2f}]"
+        print(row)
+    neg = [negation_line(passages, run.negated_pred, signals).split(";")[0].split(": ")[1] for run in runs]
+    print(f"negation-only recognised, per assignment: {', '.join(neg)}")
+    housing = [doc_kind_lines(passages, run.kinds)[1].split(": ")[1] for run in runs]
+    print("is_housing_plan, per assignment: " + "; ".join(housing))
+
+
+def cross_validate(passages: list[Passage], k: int, errors: bool = False, seeds: int = 1) -> None:
+    signals = [s.id for s in load_lexicon().signals]
+    t0 = time.time()
+    parsed = parse_passages(passages)
+    print(
+        f"corpus: {len(passages)} passages, {len(parsed)} sentences, {len({p.group for p in passages})} groups, "
+        f"{k} folds (parsed in {time.time() - t0:.1f} s)"
+    )
+    run = run_folds(passages, parsed, k)
     print("\nheld-out (cross-validated), passage level:")
-    print_table(signals, tallies)
-    for lang, tally in by_language.items():
+    print_table(signals, run.tallies)
+    for lang, tally in run.by_language.items():
         n, p, r, f = tally.prf()
         print(f"detector micro, {lang} passages only: P {p:.2f} R {r:.2f} F1 {f:.2f} (n={n})")
-    print(negation_line(passages, negated_pred, signals))
-    for line in doc_kind_lines(passages, kinds):
+    print(negation_line(passages, run.negated_pred, signals))
+    for line in doc_kind_lines(passages, run.kinds):
         print(line + " (held-out)")
-    print(f"detector throughput: {tokens / cpu:,.0f} words/s per core (CPU {cpu:.1f} s, {tokens:,} words)")
-    agreement_table(passages, detected, signals)
+    print(
+        f"detector throughput: {run.tokens / run.cpu:,.0f} words/s per core (CPU {run.cpu:.1f} s, {run.tokens:,} words)"
+    )
+    agreement_table(passages, run.detected, signals)
+    if seeds > 1:
+        runs = [run, *(run_folds(passages, parsed, k, seed, verbose=False) for seed in range(1, seeds))]
+        spread_table(passages, signals, runs)
     if errors:
-        print_errors(passages, detector_hits, signals)
+        print_errors(passages, run.detector_hits, signals)
 
 
 def evaluate(passages_file: Path, labels_file: Path) -> None:
@@ -247,11 +293,14 @@ def main() -> None:
     ap.add_argument("--eval", nargs=2, type=Path, metavar=("PASSAGES", "LABELS"))
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--errors", action="store_true", help="list held-out misses and false alarms per signal")
+    ap.add_argument(
+        "--seeds", type=int, default=1, help="repeat the cross-validation over this many assignments of groups to folds"
+    )
     args = ap.parse_args()
     if args.eval:
         evaluate(*args.eval)
     else:
-        cross_validate(load_dev_corpus(), args.folds, args.errors)
+        cross_validate(load_dev_corpus(), args.folds, args.errors, args.seeds)
 
 
 if __name__ == "__main__":

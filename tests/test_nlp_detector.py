@@ -422,3 +422,34 @@ def test_a_negation_in_or_around_a_relative_clause_denies_nothing() -> None:
     assert word_negated("Kommuneplanane tilrettelegg store areal som det aldri blir behov for.", "behov")
     assert not word_negated("Tilbodet er for personar som sjølv ikkje kan skaffe seg bustad.", "bustad")
     assert word_negated("Kommunen har ikkje bustad til alle.", "bustad")
+
+
+def test_bench_spread_over_fold_assignments(capsys: pytest.CaptureFixture[str]) -> None:
+    """`bench/signals.py --seeds N` prints the detector's mean and range over N fold assignments (two hand-made
+    runs: a check of the arithmetic, not a figure)."""
+    import importlib.util
+
+    from boligarkiv.nlp.corpus import Passage
+
+    spec = importlib.util.spec_from_file_location("bench_signals", ROOT / "bench" / "signals.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up
+    spec.loader.exec_module(bench)
+    plan = Passage("p1", "", "Boligplan", None, "nb", "…", {"startlan": "present"}, {}, "boligplan", True)
+    page = Passage("p2", "", "Side", None, "nb", "…", {"startlan": "negated"}, {}, "nettside", False)
+    runs = []
+    for found_in_plan, negated_in_page in ((True, True), (False, False)):
+        run = bench.FoldRun(tallies={"detector": bench.Tally()}, by_language={})
+        run.tallies["detector"].add(plan, {"startlan"} if found_in_plan else set(), ["startlan"])
+        run.tallies["detector"].add(page, set() if found_in_plan else {"startlan"}, ["startlan"])
+        run.negated_pred = {"p1": set(), "p2": {"startlan"} if negated_in_page else set()}
+        run.kinds = {"p1": ("boligplan", found_in_plan), "p2": ("nettside", False)}
+        runs.append(run)
+    bench.spread_table([plan, page], ["startlan"], runs)
+    out = capsys.readouterr().out
+    assert "over 2 fold assignments" in out
+    # P 1.00 and 0.00, R 1.00 and 0.00: mean 0.50, range 0.00–1.00.
+    assert "startlan" in out and "0.50 [0.00–1.00]" in out.split("startlan", 1)[1].splitlines()[0]
+    assert "negation-only recognised, per assignment: 1/1 (1.00), 0/1 (0.00)" in out
+    assert "precision 1.00, recall 1.00 (n=1); precision 0.00, recall 0.00 (n=1)" in out
