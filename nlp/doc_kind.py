@@ -101,15 +101,19 @@ def plan_features(title: str, text: str, url: str = "") -> list[str]:
     low_title, opening = title.lower(), text[:400].lower()
     host = urlsplit(url).netloc.lower()
     national = bool(NATIONAL_HOST.search(host))
+    # A national or regional body's page titled with a plan name presents someone's plan: not its own.
+    lead = _names_itself(low_title) and not national
     cues = {
         "name_title": bool(HOUSING_PLAN_NAME.search(low_title)),
-        # A national or regional body's page titled with a plan name presents someone's plan: not its own.
-        "name_lead": _names_itself(low_title) and not national,
+        "name_lead": lead,
         "name_opening": bool(HOUSING_PLAN_NAME.search(opening)),
         "about_title": bool(ABOUT_PLAN.search(low_title)),
         "about_opening": bool(ABOUT_PLAN.search(opening[:150])),
         "national_host": national,
-        "kommune_host": "kommune" in host or "herad" in host,
+        # The kommune's own site titling a page with the plan's name: every such training passage is the plan.
+        # A kommune host alone is no cue either way (it serves service pages and plans alike); as a cue of its
+        # own it had taken a negative weight that outvoted the name on the kommune's own plan pages.
+        "name_lead_kommune": lead and ("kommune" in host or "herad" in host),
     }
     return sorted("p:" + name for name, on in cues.items() if on)
 
