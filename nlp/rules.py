@@ -1,7 +1,8 @@
 """Negation scope and commitment level for a signal hit, from the words around it in its sentence.
 
 Negation: a cue (ikke, ikkje, ingen, aldri, verken/korkje ...) up to six tokens before the hit, or up to
-five after it («leie-til-eie er ikke aktuelt»), without crossing a clause boundary (men, at, ;, :).
+five after it («leie-til-eie er ikke aktuelt»), without crossing a clause boundary (men, at, ;, :, or «og»/«eller»
+before a finite verb of its own: «ikkje får bustadlån eller har vanskar med …»).
 «ikke bare», «ikkje berre», «ikke minst», «ikke-kommersiell» and «ikke tvil» are not negations. Nor is a
 negation in a relative clause («personer som ikke kan skaffe seg bolig», «bostedsløse og andre som heller
 ikke har …» describe a group), or one outside the relative clause the concept stands in («de som leier
@@ -50,6 +51,29 @@ ABOLISHED = {
 }
 NOT_NEGATION_NEXT = {"bare", "berre", "minst", "tvil", "-", "–", "uvanlig", "uvanleg", "kun"}
 BOUNDARY = {"men", "mens", "at", ";", ":", "samtidig", "likevel", "derimot"}
+# «og»/«eller» before a finite verb of its own opens a coordinated clause: in «du ikkje får vanleg bustadlån
+# eller har vanskar med å bli buande i bustaden» the negation belongs to the first. Modal verbs stay out:
+# «ikke kan eller vil» negates both.
+COORDINATORS = {"og", "eller"}
+FINITE_VERBS = {
+    "har",
+    "hadde",
+    "hev",
+    "er",
+    "var",
+    "blir",
+    "ble",
+    "blei",
+    "vert",
+    "vart",
+    "får",
+    "fikk",
+    "fekk",
+    "trenger",
+    "treng",
+    "mangler",
+    "manglar",
+}
 BACK_WINDOW = 6
 FORWARD_WINDOW = 5
 
@@ -159,6 +183,8 @@ _NEG_H = _hashes(NEG_CUES)
 _ABOLISHED_H = _hashes(ABOLISHED)
 _NOT_NEXT_H = _hashes(NOT_NEGATION_NEXT)
 _BOUNDARY_H = _hashes(BOUNDARY)
+_COORDINATORS_H = _hashes(COORDINATORS)
+_FINITE_H = _hashes(FINITE_VERBS)
 _COMMA_H = get_string_id(",")
 _SOM_H = get_string_id("som")
 _REL_ADVERBS_H = _hashes(
@@ -198,6 +224,8 @@ def negated_in_rows(
     for i in range(start - 1, max(sent_start, start - BACK_WINDOW) - 1, -1):
         low, lemma = rows.lower[i], rows.lemma[i]
         if low in _BOUNDARY_H or lemma in _BOUNDARY_H:
+            break
+        if low in _COORDINATORS_H and i + 1 < end and rows.lower[i + 1] in _FINITE_H:
             break
         if not relative_clauses:
             if _neg_cue_at(rows, i):

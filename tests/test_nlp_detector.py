@@ -453,3 +453,34 @@ def test_bench_spread_over_fold_assignments(capsys: pytest.CaptureFixture[str]) 
     assert "startlan" in out and "0.50 [0.00–1.00]" in out.split("startlan", 1)[1].splitlines()[0]
     assert "negation-only recognised, per assignment: 1/1 (1.00), 0/1 (0.00)" in out
     assert "precision 1.00, recall 1.00 (n=1); precision 0.00, recall 0.00 (n=1)" in out
+
+
+def test_trouble_getting_or_keeping_a_dwelling_is_disadvantage() -> None:
+    """The guide's «people who cannot get or keep a dwelling», said as trouble getting one; a kommune's
+    «utfordringer med å skaffe nok boliger» is a shortage (boligbehov), and trouble paying rent alone is not."""
+
+    lexicon = partial(_lexicon_quotes, "vanskeligstilte")
+
+    assert lexicon("Startlån skal gå til personer som har problemer med å etablere seg i egen bolig.")
+    assert lexicon("Ein kommunal bustad er for deg som har problem med å skaffa deg bustad.", "nn")
+    assert lexicon("Kommunen skal hjelpe familier som sliter med å dekke sine boligbehov.")
+    assert lexicon("Kommunen har utfordringer med å skaffe nok boliger.") == []
+    assert lexicon("Har du problem med å betala husleiga?", "nn") == []
+
+
+def test_a_negation_stays_in_its_own_coordinated_clause() -> None:
+    """«… ikkje får vanleg bustadlån eller har vanskar med å bli buande i bustaden»: the second clause has its own
+    verb, and the negation belongs to the first; coordinated words without a verb of their own share it."""
+
+    def negations(text: str, lang: str, signal: str) -> list[bool]:
+        return [h.negated for h in analyse_pages([text], lang, False).hits if h.signal == signal]
+
+    assert negations(
+        "Dersom du ikkje får vanleg bustadlån eller har vanskar med å bli buande i bustaden, kan du søkje.",
+        "nn",
+        "vanskeligstilte",
+    ) == [False]
+    assert negations("Kommunen tilbyr ikke startlån og leie-til-eie.", "nb", "leie_til_eie") == [True]
+    assert negations("Kommunen har ikkje bustadlån eller kommunale bustader.", "nn", "kommunale_utleieboliger") == [
+        True
+    ]
