@@ -105,7 +105,11 @@ def print_table(signals: list[str], tallies: dict[str, Tally]) -> None:
         print(row)
 
 
-def negation_line(passages: list[Passage], negated_pred: dict[str, set[str]], signals: list[str]) -> str:
+def negation_counts(
+    passages: list[Passage], negated_pred: dict[str, set[str]], signals: list[str]
+) -> tuple[int, int, int, int]:
+    """(negation-only labels recognised as negated, negation-only labels, present signals the detector saw only
+    negated, present signals)."""
     n = ok = 0
     for p in passages:
         for s in signals:
@@ -116,21 +120,35 @@ def negation_line(passages: list[Passage], negated_pred: dict[str, set[str]], si
     # read into a sentence that affirms or describes the concept) is a miss the negation rules cause.
     wrong = sum(p.present(s) and s in negated_pred[p.id] for p in passages for s in signals)
     present = sum(p.present(s) for p in passages for s in signals)
+    return ok, n, wrong, present
+
+
+def _share(ok: int, n: int) -> str:
+    return f"{ok}/{n}" + (f" ({ok / n:.2f})" if n else "")
+
+
+def negation_line(passages: list[Passage], negated_pred: dict[str, set[str]], signals: list[str]) -> str:
+    ok, n, wrong, present = negation_counts(passages, negated_pred, signals)
     return (
-        f"negation-only passages recognised as negated: {ok}/{n}"
-        + (f" ({ok / n:.2f})" if n else "")
-        + f"; present signals read as negated only: {wrong}/{present}"
+        f"negation-only passages recognised as negated: {_share(ok, n)}"
+        f"; present signals read as negated only: {wrong}/{present}"
     )
+
+
+def housing_plan_prf(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> tuple[float, float, int]:
+    """is_housing_plan (precision, recall, plans in the labels)."""
+    tp = sum(predicted[p.id][1] and p.is_housing_plan for p in passages)
+    pp = sum(predicted[p.id][1] for p in passages)
+    gp = sum(p.is_housing_plan for p in passages)
+    return (tp / pp if pp else 0.0), (tp / gp if gp else 0.0), gp
 
 
 def doc_kind_lines(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> list[str]:
     acc = sum(predicted[p.id][0] == p.doc_kind for p in passages) / len(passages)
-    tp = sum(predicted[p.id][1] and p.is_housing_plan for p in passages)
-    pp = sum(predicted[p.id][1] for p in passages)
-    gp = sum(p.is_housing_plan for p in passages)
+    prec, rec, gp = housing_plan_prf(passages, predicted)
     return [
         f"doc_kind accuracy: {acc:.3f} (n={len(passages)})",
-        f"is_housing_plan: precision {tp / pp if pp else 0:.2f}, recall {tp / gp if gp else 0:.2f} (n={gp})",
+        f"is_housing_plan: precision {prec:.2f}, recall {rec:.2f} (n={gp})",
     ]
 
 
@@ -230,10 +248,13 @@ def spread_table(passages: list[Passage], signals: list[str], runs: list[FoldRun
             vals = [fig[j] for fig in figures]
             row += f"  {sum(vals) / len(vals):4.2f} [{min(vals):4.2f}–{max(vals):4.2f}]"
         print(row)
-    neg = [negation_line(passages, run.negated_pred, signals).split(";")[0].split(": ")[1] for run in runs]
+    neg = [_share(*negation_counts(passages, run.negated_pred, signals)[:2]) for run in runs]
     print(f"negation-only recognised, per assignment: {', '.join(neg)}")
-    housing = [doc_kind_lines(passages, run.kinds)[1].split(": ")[1] for run in runs]
-    print("is_housing_plan, per assignment: " + "; ".join(housing))
+    housing = [housing_plan_prf(passages, run.kinds) for run in runs]
+    print(
+        "is_housing_plan, per assignment: "
+        + "; ".join(f"precision {p:.2f}, recall {r:.2f} (n={n})" for p, r, n in housing)
+    )
 
 
 def cross_validate(passages: list[Passage], k: int, errors: bool = False, seeds: int = 1) -> None:
