@@ -143,8 +143,12 @@ def housing_plan_prf(passages: list[Passage], predicted: dict[str, tuple[str, bo
     return (tp / pp if pp else 0.0), (tp / gp if gp else 0.0), gp
 
 
+def doc_kind_accuracy(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> float:
+    return sum(predicted[p.id][0] == p.doc_kind for p in passages) / len(passages)
+
+
 def doc_kind_lines(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> list[str]:
-    acc = sum(predicted[p.id][0] == p.doc_kind for p in passages) / len(passages)
+    acc = doc_kind_accuracy(passages, predicted)
     prec, rec, gp = housing_plan_prf(passages, predicted)
     return [
         f"doc_kind accuracy: {acc:.3f} (n={len(passages)})",
@@ -250,6 +254,10 @@ def spread_table(passages: list[Passage], signals: list[str], runs: list[FoldRun
         print(row)
     neg = [_share(*negation_counts(passages, run.negated_pred, signals)[:2]) for run in runs]
     print(f"negation-only recognised, per assignment: {', '.join(neg)}")
+    print(
+        "doc_kind accuracy, per assignment: "
+        + ", ".join(f"{doc_kind_accuracy(passages, run.kinds):.3f}" for run in runs)
+    )
     housing = [housing_plan_prf(passages, run.kinds) for run in runs]
     print(
         "is_housing_plan, per assignment: "

@@ -452,6 +452,7 @@ def test_bench_spread_over_fold_assignments(capsys: pytest.CaptureFixture[str]) 
     # P 1.00 and 0.00, R 1.00 and 0.00: mean 0.50, range 0.00–1.00.
     assert "startlan" in out and "0.50 [0.00–1.00]" in out.split("startlan", 1)[1].splitlines()[0]
     assert "negation-only recognised, per assignment: 1/1 (1.00), 0/1 (0.00)" in out
+    assert "doc_kind accuracy, per assignment: 1.000, 1.000" in out
     assert "precision 1.00, recall 1.00 (n=1); precision 0.00, recall 0.00 (n=1)" in out
 
 
