@@ -97,3 +97,21 @@ def test_the_kommunes_own_plan_page_is_its_plan() -> None:
         model = train_doc_kind([p for p, f in zip(rest, folds, strict=True) if f != 0])
         # A housing plan's kind is one of the guide's two plan kinds, not «nettside» from the page's menus.
         assert all(model.predict(p.title, p.text, p.url) == ("boligplan", True) for p in drammen), seed
+
+
+def test_a_title_leading_with_the_samfunnsdel_names_that_kind() -> None:
+    """The guide's kommuneplan_samfunnsdel is judged from the title: a kommune page titled with it is the plan
+    (the kind model had called such pages «nettside» by their menus); a decision or revision about it is not."""
+    model = load_doc_kind_model()
+    assert model is not None
+    menu = "Hopp til hovedinnhold\nMeny\nTjenester\nPolitikk og planer\n"
+    url = "https://www.eksempel.kommune.no/tjenester/plan-og-bygg/kommuneplan/"
+    for title in (
+        "Kommuneplanens samfunnsdel 2024-2035",
+        "Samfunnsdelen av kommuneplan for Bø 2013-2025",
+        "Kommuneplan for Lyngen - samfunns- og arealdel",
+        "Forslag til samfunnsdel 2017-2029",
+    ):
+        assert model.predict(title, menu + title + "\n…", url)[0] == "kommuneplan_samfunnsdel", title
+    for title in ("Vedtak av kommuneplanens samfunnsdel", "Revidering av kommuneplanens samfunnsdel 2023-2035"):
+        assert model.predict(title, menu + title + "\n…", url)[0] != "kommuneplan_samfunnsdel", title
