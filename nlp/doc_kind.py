@@ -90,6 +90,8 @@ def document_head(title: str, text: str) -> tuple[str, str]:
 # The guide's kommuneplan_samfunnsdel by name: «Kommuneplanens samfunnsdel», «Samfunnsdelen av kommuneplan for
 # Bø», «Kommuneplan for Bø - samfunns- og arealdel», «Forslag til samfunnsdel».
 SAMFUNNSDEL_NAME = re.compile(r"\bsamfunns(?:del\w*|\s*-)")
+# The guide's rapport_veileder named by the title's first word: guidance, reports, evaluations, white papers.
+REPORT_TITLE = re.compile(r"\s*(?:veileder|rettleiar|rettleier|rapport|evaluering|nou|meld\.\s*st|stortingsmelding)\b")
 # Beyond ABOUT_PLAN, words that make a title one about the plan's handling: «Vedtak av …», «Revidering av …».
 ABOUT_HANDLING = re.compile(r"\b(?:vedtak|revider\w*|rullering\w*)\b")
 
@@ -181,6 +183,10 @@ class DocKindModel:
             if _leads_with(low, SAMFUNNSDEL_NAME):
                 return "kommuneplan_samfunnsdel", plan
             logits = np.where(np.array(self.kinds) == "kommuneplan_samfunnsdel", -np.inf, logits)
+        if REPORT_TITLE.match(low) and "rapport_veileder" in self.kinds:
+            # «Veileder for startlån», «Rettleiar for tilskot …», «NOU 2011: 15»: guidance and reports by their
+            # own title, though published as web pages whose menus the kind model reads as «nettside».
+            return "rapport_veileder", plan
         return self.kinds[int(logits.argmax())], plan
 
     def plan_probability(self, title: str, text: str, url: str = "") -> float:

@@ -115,3 +115,15 @@ def test_a_title_leading_with_the_samfunnsdel_names_that_kind() -> None:
         assert model.predict(title, menu + title + "\n…", url)[0] == "kommuneplan_samfunnsdel", title
     for title in ("Vedtak av kommuneplanens samfunnsdel", "Revidering av kommuneplanens samfunnsdel 2023-2035"):
         assert model.predict(title, menu + title + "\n…", url)[0] != "kommuneplan_samfunnsdel", title
+
+
+def test_a_guide_or_report_is_named_by_its_titles_first_word() -> None:
+    """«Veileder for startlån», «Rettleiar for tilskot til etablering»: guidance by its own title (the guide's
+    rapport_veileder), though published as a web page whose menus the kind model read as «nettside»."""
+    model = load_doc_kind_model()
+    assert model is not None
+    menu = "Hopp til hovedinnhold\nMeny\nLån og tilskudd\nKommune\n"
+    url = "https://www.husbanken.no/kommune/startlaan/veileder/"
+    for title in ("Veileder for startlån", "Rettleiar for tilskot til etablering – Husbanken"):
+        assert model.predict(title, menu + title + "\n…", url)[0] == "rapport_veileder", title
+    assert model.predict("Søk om startlån", menu + "Søk om startlån\n…", url)[0] != "rapport_veileder"
