@@ -175,14 +175,17 @@ class DocKindModel:
             allowed = [k for k, kind in enumerate(self.kinds) if kind in HOUSING_PLAN_KINDS]
             if allowed:
                 return self.kinds[max(allowed, key=lambda k: float(logits[k]))], True
-        low = title.lower()
+        # The document's own title (a CMS page's navigation title gives way to its first line), as the plan
+        # head reads it.
+        low = document_head(title, text)[0].lower()
         if SAMFUNNSDEL_NAME.search(low) and "kommuneplan_samfunnsdel" in self.kinds:
             # Judged from the title, as the guide says: a title that leads with the samfunnsdel is it; one that
             # names it after «Vedtak av», «Offentlig ettersyn av» … is about it (the kind model alone had called
             # the first «nettside» by a kommune page's menus, and the second the plan by its words).
             if _leads_with(low, SAMFUNNSDEL_NAME):
                 return "kommuneplan_samfunnsdel", plan
-            logits = np.where(np.array(self.kinds) == "kommuneplan_samfunnsdel", -np.inf, logits)
+            logits = logits.copy()
+            logits[self.kinds.index("kommuneplan_samfunnsdel")] = -np.inf
         if REPORT_TITLE.match(low) and "rapport_veileder" in self.kinds:
             # «Veileder for startlån», «Rettleiar for tilskot …», «NOU 2011: 15»: guidance and reports by their
             # own title, though published as web pages whose menus the kind model reads as «nettside».

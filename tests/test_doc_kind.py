@@ -113,6 +113,8 @@ def test_a_title_leading_with_the_samfunnsdel_names_that_kind() -> None:
         "Forslag til samfunnsdel 2017-2029",
     ):
         assert model.predict(title, menu + title + "\n…", url)[0] == "kommuneplan_samfunnsdel", title
+    nav = "Hovedmeny Innhold Relatert stoff Undermeny Forsiden"  # a CMS title: the first content line names it
+    assert model.predict(nav, nav + "\n\nKommuneplanens samfunnsdel 2024-2035\n…", url)[0] == "kommuneplan_samfunnsdel"
     for title in ("Vedtak av kommuneplanens samfunnsdel", "Revidering av kommuneplanens samfunnsdel 2023-2035"):
         assert model.predict(title, menu + title + "\n…", url)[0] != "kommuneplan_samfunnsdel", title
 
