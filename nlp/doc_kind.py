@@ -106,6 +106,23 @@ def _leads_with(title: str, name: re.Pattern[str]) -> bool:
     return len(WORD.findall(before)) <= LEAD_WORDS and not (ABOUT_PLAN.search(before) or ABOUT_HANDLING.search(before))
 
 
+# The guide's names of the two plan kinds: boligsosial handlingsplan (or plan/program for boligsosialt arbeid)
+# and boligplan (boligpolitisk plan or strategi, boligprogram, boligbehovsplan, bustadplan …).
+SOCIAL_PLAN_NAME = re.compile(
+    r"\b(?:bolig|bustad)sosial\w*\s+(?:handlingsplan|plan|program|utviklingsprogram)"
+    r"|\b(?:handlingsplan|plan|program)\s+for\s+(?:det\s+)?(?:bolig|bustad)sosial"
+)
+
+
+def _plan_kind_by_name(title: str) -> str | None:
+    """Which of the guide's two plan kinds the title names, if it names one."""
+    if SOCIAL_PLAN_NAME.search(title):
+        return "boligsosial_handlingsplan"
+    if HOUSING_PLAN_NAME.search(title):
+        return "boligplan"
+    return None
+
+
 def plan_features(title: str, text: str, url: str = "") -> list[str]:
     title, text = document_head(title, text)
     low_title, opening = title.lower(), text[:400].lower()
@@ -172,6 +189,9 @@ class DocKindModel:
             # The guide's housing plan is a boligsosial handlingsplan or a boligplan, so the kind follows the
             # plan head (which reads the plan's name and publisher) and the kind model only tells the two apart:
             # on its own it calls a kommune's plan page «nettside» by the page's navigation words.
+            named = _plan_kind_by_name(document_head(title, text)[0].lower())
+            if named in self.kinds:
+                return named, True
             allowed = [k for k, kind in enumerate(self.kinds) if kind in HOUSING_PLAN_KINDS]
             if allowed:
                 return self.kinds[max(allowed, key=lambda k: float(logits[k]))], True

@@ -129,3 +129,29 @@ def test_a_guide_or_report_is_named_by_its_titles_first_word() -> None:
     for title in ("Veileder for startlån", "Rettleiar for tilskot til etablering – Husbanken"):
         assert model.predict(title, menu + title + "\n…", url)[0] == "rapport_veileder", title
     assert model.predict("Søk om startlån", menu + "Søk om startlån\n…", url)[0] != "rapport_veileder"
+
+
+def test_a_plans_kind_follows_the_name_it_gives_itself() -> None:
+    """The guide names the two plan kinds: a boligprogram or bustadplan is a boligplan, a boligsosial
+    handlingsplan (or a plan for boligsosialt arbeid) the other; the kind model had called a «Bustadprogram» a
+    boligsosial handlingsplan (the sample web's Molde)."""
+    model = load_doc_kind_model()
+    assert model is not None
+    url = "https://www.molde.kommune.no/planer/"
+    cases = {
+        "Bustadprogram 2018–2022 for Molde kommune": "boligplan",
+        "Boligplan 2018–2022 for Eigersund kommune": "boligplan",
+        "Boligsosial handlingsplan 2020–2024 for Stavanger kommune": "boligsosial_handlingsplan",
+        "Handlingsplan for boligsosialt arbeid 2019–2023": "boligsosial_handlingsplan",
+    }
+    for title, kind in cases.items():
+        assert model.predict(title, title + "\nInnhold\n1 Innleiing …", url) == (kind, True), title
+    molde = (
+        "Bustadprogram 2018–2022 for Molde kommune\nVedteke i kommunestyret 14.04.2018.\nKommunen har ikkje "
+        "prioritert sal av kommunale bustader i denne perioden. Det er eit mål å\nprøve ut ein modell for leige "
+        "til eige saman med Husbanken. Kommunen eig i dag 87\nkommunale utleigebustader, og ventelista er lang.\n"
+        "Kommunen vil vurdere samarbeid med ideelle aktørar og bustadstiftingar. Startlån skal\nnyttast aktivt "
+        "for å hjelpe barnefamiliar frå leige til eige. Bustøtte og tilskot til tilpassing skal\ngjerast betre "
+        "kjent for innbyggjarane."
+    )
+    assert model.predict("Bustadprogram 2018–2022 for Molde kommune", molde, url) == ("boligplan", True)
