@@ -185,19 +185,19 @@ class DocKindModel:
         ids = [i for i in (self.vocab.get(f) for f in kind_features(title, text)) if i is not None]
         logits = self.bias + (self.weights[ids].sum(axis=0) if ids else 0.0)
         plan = self.plan_probability(title, text, url) >= self.plan_threshold
+        # The document's own title (a CMS page's navigation title gives way to its first line), as the plan
+        # head reads it.
+        low = document_head(title, text)[0].lower()
         if plan:
             # The guide's housing plan is a boligsosial handlingsplan or a boligplan, so the kind follows the
-            # plan head (which reads the plan's name and publisher) and the kind model only tells the two apart:
-            # on its own it calls a kommune's plan page «nettside» by the page's navigation words.
-            named = _plan_kind_by_name(document_head(title, text)[0].lower())
+            # plan head (which reads the plan's name and publisher): the one the title names, else the kind
+            # model's likelier of the two — on its own it calls a kommune's plan page «nettside» by its menus.
+            named = _plan_kind_by_name(low)
             if named in self.kinds:
                 return named, True
             allowed = [k for k, kind in enumerate(self.kinds) if kind in HOUSING_PLAN_KINDS]
             if allowed:
                 return self.kinds[max(allowed, key=lambda k: float(logits[k]))], True
-        # The document's own title (a CMS page's navigation title gives way to its first line), as the plan
-        # head reads it.
-        low = document_head(title, text)[0].lower()
         if SAMFUNNSDEL_NAME.search(low) and "kommuneplan_samfunnsdel" in self.kinds:
             # Judged from the title, as the guide says: a title that leads with the samfunnsdel is it; one that
             # names it after «Vedtak av», «Offentlig ettersyn av» … is about it (the kind model alone had called
