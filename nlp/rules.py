@@ -51,29 +51,6 @@ ABOLISHED = {
 }
 NOT_NEGATION_NEXT = {"bare", "berre", "minst", "tvil", "-", "–", "uvanlig", "uvanleg", "kun"}
 BOUNDARY = {"men", "mens", "at", ";", ":", "samtidig", "likevel", "derimot"}
-# «og»/«eller» before a finite verb of its own opens a coordinated clause: in «du ikkje får vanleg bustadlån
-# eller har vanskar med å bli buande i bustaden» the negation belongs to the first. Modal verbs stay out:
-# «ikke kan eller vil» negates both.
-COORDINATORS = {"og", "eller"}
-FINITE_VERBS = {
-    "har",
-    "hadde",
-    "hev",
-    "er",
-    "var",
-    "blir",
-    "ble",
-    "blei",
-    "vert",
-    "vart",
-    "får",
-    "fikk",
-    "fekk",
-    "trenger",
-    "treng",
-    "mangler",
-    "manglar",
-}
 BACK_WINDOW = 6
 FORWARD_WINDOW = 5
 
@@ -134,6 +111,11 @@ DONE_FORMS = {
     "inngjekk",
 }
 DONE_AUX = {"har", "hadde", "ble", "blei", "vart", "er", "var", "hev"}
+# «og»/«eller» before a finite verb of its own opens a coordinated clause: in «du ikkje får vanleg bustadlån
+# eller har vanskar med å bli buande i bustaden» the negation belongs to the first. Modal verbs stay out:
+# «ikke kan eller vil» negates both. The auxiliaries of a completed act are finite verbs too.
+COORDINATORS = {"og", "eller"}
+FINITE_VERBS = DONE_AUX | {"blir", "vert", "får", "fikk", "fekk", "trenger", "treng", "mangler", "manglar"}
 VEDTATT = {
     "skulle",
     "skal",
