@@ -390,22 +390,24 @@ def test_a_labelled_set_without_language_is_read_in_the_language_of_its_words(tm
     assert langs == {"n1": "nn", "b1": "nb"}
 
 
+def _negations(text: str, lang: str, signal: str) -> list[bool]:
+    """Whether each lexicon hit for one signal in a text is negated."""
+    return [h.negated for h in analyse_pages([text], lang, False).hits if h.signal == signal]
+
+
 def test_a_negation_in_or_around_a_relative_clause_denies_nothing() -> None:
     """«som ikke …» describes a group (the guide defines vanskeligstilte that way), and a negation in the main
     clause is not about a concept inside the relative clause; a plain denial still negates."""
 
-    def negations(text: str, lang: str, signal: str) -> list[bool]:
-        return [h.negated for h in analyse_pages([text], lang, False).hits if h.signal == signal]
-
-    assert negations("Kommunen har ingen kommunale utleieboliger.", "nb", "kommunale_utleieboliger") == [True]
-    assert negations("Kommunen tilbyr ikke leie-til-eie.", "nb", "leie_til_eie") == [True]
-    assert negations(
+    assert _negations("Kommunen har ingen kommunale utleieboliger.", "nb", "kommunale_utleieboliger") == [True]
+    assert _negations("Kommunen tilbyr ikke leie-til-eie.", "nb", "leie_til_eie") == [True]
+    assert _negations(
         "Dei som leiger kommunal bustad treng ikkje å leggja ved husleigekontrakt.", "nn", "kommunale_utleieboliger"
     ) == [False]
-    assert negations(
+    assert _negations(
         "Personer med lav inntekt som ikke klarer å betjene et startlån, kan få tilskudd.", "nb", "startlan"
     ) == [False]
-    assert negations(
+    assert _negations(
         "Dette er et tilbud til bostedsløse og andre som heller ikke har et sted å bo.", "nb", "vanskeligstilte"
     ) == [False]
     # At the rule itself: «som det aldri blir behov for» denies the need (a real passage the labels count as
@@ -473,15 +475,12 @@ def test_a_negation_stays_in_its_own_coordinated_clause() -> None:
     """«… ikkje får vanleg bustadlån eller har vanskar med å bli buande i bustaden»: the second clause has its own
     verb, and the negation belongs to the first; coordinated words without a verb of their own share it."""
 
-    def negations(text: str, lang: str, signal: str) -> list[bool]:
-        return [h.negated for h in analyse_pages([text], lang, False).hits if h.signal == signal]
-
-    assert negations(
+    assert _negations(
         "Dersom du ikkje får vanleg bustadlån eller har vanskar med å bli buande i bustaden, kan du søkje.",
         "nn",
         "vanskeligstilte",
     ) == [False]
-    assert negations("Kommunen tilbyr ikke startlån og leie-til-eie.", "nb", "leie_til_eie") == [True]
-    assert negations("Kommunen har ikkje bustadlån eller kommunale bustader.", "nn", "kommunale_utleieboliger") == [
+    assert _negations("Kommunen tilbyr ikke startlån og leie-til-eie.", "nb", "leie_til_eie") == [True]
+    assert _negations("Kommunen har ikkje bustadlån eller kommunale bustader.", "nn", "kommunale_utleieboliger") == [
         True
     ]
