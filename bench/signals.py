@@ -77,6 +77,8 @@ class Tally:
 
     def add(self, p: Passage, predicted: set[str], signals: list[str]) -> None:
         for s in signals:
+            if s not in p.labels:
+                continue  # a set that labels only some signals says nothing about the others
             g, pr = p.present(s), s in predicted
             self.tp[s] += g and pr
             self.fp[s] += pr and not g
@@ -100,9 +102,17 @@ def print_table(signals: list[str], tallies: dict[str, Tally]) -> None:
         n = tallies[names[0]].prf(s)[0]
         row = f"{(s or 'micro'):<25}{n:>5}"
         for name in names:
-            _, p, r, f = tallies[name].prf(s)
-            row += f"  {'':>10}{p:4.2f} {r:4.2f} {f:4.2f}"
+            row += f"  {'':>10}" + " ".join(_cells(tallies[name], s))
         print(row)
+
+
+def _cells(tally: Tally, s: str | None) -> tuple[str, str, str]:
+    """P, R, F1 as printed: «-» where a figure has nothing to divide (no predictions, no positives)."""
+    n, p, r, f = tally.prf(s)
+    predicted = tally.tp[s] + tally.fp[s] if s else sum(tally.tp.values()) + sum(tally.fp.values())
+    ps = f"{p:4.2f}" if predicted else "   -"
+    rs = f"{r:4.2f}" if n else "   -"
+    return ps, rs, (f"{f:4.2f}" if predicted or n else "   -")
 
 
 def negation_counts(
@@ -136,24 +146,30 @@ def negation_line(passages: list[Passage], negated_pred: dict[str, set[str]], si
 
 
 def housing_plan_prf(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> tuple[float, float, int]:
-    """is_housing_plan (precision, recall, plans in the labels)."""
-    tp = sum(predicted[p.id][1] and p.is_housing_plan for p in passages)
-    pp = sum(predicted[p.id][1] for p in passages)
-    gp = sum(p.is_housing_plan for p in passages)
+    """is_housing_plan (precision, recall, plans in the labels), over the passages that label it."""
+    labelled = [p for p in passages if p.plan_labelled]
+    tp = sum(predicted[p.id][1] and p.is_housing_plan for p in labelled)
+    pp = sum(predicted[p.id][1] for p in labelled)
+    gp = sum(p.is_housing_plan for p in labelled)
     return (tp / pp if pp else 0.0), (tp / gp if gp else 0.0), gp
 
 
 def doc_kind_accuracy(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> float:
-    return sum(predicted[p.id][0] == p.doc_kind for p in passages) / len(passages)
+    labelled = [p for p in passages if p.doc_kind]
+    return sum(predicted[p.id][0] == p.doc_kind for p in labelled) / len(labelled) if labelled else 0.0
 
 
 def doc_kind_lines(passages: list[Passage], predicted: dict[str, tuple[str, bool]]) -> list[str]:
-    acc = doc_kind_accuracy(passages, predicted)
+    kinds = sum(bool(p.doc_kind) for p in passages)
+    plans = sum(p.plan_labelled for p in passages)
+    if not kinds:
+        lines = ["doc_kind: not labelled in this set"]
+    else:
+        lines = [f"doc_kind accuracy: {doc_kind_accuracy(passages, predicted):.3f} (n={kinds})"]
+    if not plans:
+        return [*lines, "is_housing_plan: not labelled in this set"]
     prec, rec, gp = housing_plan_prf(passages, predicted)
-    return [
-        f"doc_kind accuracy: {acc:.3f} (n={len(passages)})",
-        f"is_housing_plan: precision {prec:.2f}, recall {rec:.2f} (n={gp})",
-    ]
+    return [*lines, f"is_housing_plan: precision {prec:.2f}, recall {rec:.2f} (n={gp} plans of {plans} labelled)"]
 
 
 def print_errors(passages: list[Passage], hits: dict[str, list[Hit]], signals: list[str]) -> None:
@@ -293,27 +309,65 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False, seeds:
         print_errors(passages, run.detector_hits, signals)
 
 
+def training_overlap(passages: list[Passage], directory: Path | None = None) -> set[str]:
+    """Ids of passages whose text is also in the corpus the shipped model was trained on (compared without
+    case, spacing or punctuation): scoring those is in-sample, not held-out."""
+    directory = directory or default_corpus_dir()
+    if not (directory / "passages.jsonl").exists():
+        return set()
+    seen = {_text_key(p.text) for p in load_dev_corpus(directory)}
+    return {p.id for p in passages if _text_key(p.text) in seen}
+
+
+def _text_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
 def evaluate(passages_file: Path, labels_file: Path) -> None:
     signals = [s.id for s in load_lexicon().signals]
     passages = load_corpus(passages_file, labels_file)
     model = load_signal_model()
+    seen = training_overlap(passages)
+    if seen:
+        print(
+            f"warning: {len(seen)} of {len(passages)} passages are also in the training corpus"
+            f" ({default_corpus_dir()}): their figures are in-sample"
+            + (", scored apart below" if len(seen) < len(passages) else "")
+        )
+    held_out = [p for p in passages if p.id not in seen] or passages
     tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
+    by_language = {"nb": Tally(), "nn": Tally()}
+    in_sample = Tally()
     negated_pred: dict[str, set[str]] = {}
     for p in passages:
+        affirmed, negated, _, _ = found(p, model)
+        negated_pred[p.id] = negated
+        if p.id in seen and len(held_out) < len(passages):
+            in_sample.add(p, affirmed, signals)
+            continue
         tallies["baseline"].add(p, baseline_found(p), signals)
         tallies["lexicon"].add(p, found(p, False)[0], signals)
-        affirmed, negated, _, _ = found(p, model)
         tallies["detector"].add(p, affirmed, signals)
-        negated_pred[p.id] = negated
-    print(f"{len(passages)} passages scored with the shipped model ({model.version if model else 'no model'})")
+        by_language["nn" if p.lang == "nn" else "nb"].add(p, affirmed, signals)
+    print(f"{len(held_out)} passages scored with the shipped model ({model.version if model else 'no model'})")
     print_table(signals, tallies)
-    print(negation_line(passages, negated_pred, signals))
+    for lang, tally in by_language.items():
+        if tally.prf()[0]:
+            n, pr, r, f = tally.prf()
+            print(f"detector micro, {lang} passages only: P {pr:.2f} R {r:.2f} F1 {f:.2f} (n={n})")
+    if in_sample.prf()[0]:
+        n, pr, r, f = in_sample.prf()
+        print(
+            f"detector micro on the {len(passages) - len(held_out)} in-sample passages:"
+            f" P {pr:.2f} R {r:.2f} F1 {f:.2f} (n={n})"
+        )
+    print(negation_line(held_out, negated_pred, signals))
     from boligarkiv.nlp.doc_kind import load_doc_kind_model
 
     kind_model = load_doc_kind_model()
     if kind_model is not None:
-        kinds = {p.id: kind_model.predict(p.title, p.text, p.url) for p in passages}
-        for line in doc_kind_lines(passages, kinds):
+        kinds = {p.id: kind_model.predict(p.title, p.text, p.url) for p in held_out}
+        for line in doc_kind_lines(held_out, kinds):
             print(line)
 
 

@@ -40,6 +40,8 @@ class Passage:
     evidence: dict[str, list[str]]
     doc_kind: str = ""
     is_housing_plan: bool = False
+    # Another collector's set may leave is_housing_plan (or doc_kind: "") unlabelled; scoring skips those.
+    plan_labelled: bool = True
     group: int = -1
     spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
@@ -75,8 +77,9 @@ def load_corpus(passages: Path, labels: Path) -> list[Passage]:
             text=row["text"],
             labels=dict(lab["labels"]),
             evidence={k: list(v) for k, v in (lab.get("evidence") or {}).items()},
-            doc_kind=lab.get("doc_kind", ""),
+            doc_kind=lab.get("doc_kind") or "",
             is_housing_plan=bool(lab.get("is_housing_plan", False)),
+            plan_labelled=isinstance(lab.get("is_housing_plan"), bool),
         )
         p.spans = {s: _find_all(p.text, quotes) for s, quotes in p.evidence.items()}
         out.append(p)

@@ -135,34 +135,37 @@ def test_signals_command_shows_why(tmp_path: Path) -> None:
 
 def test_bench_scores_any_labelled_set(tmp_path: Path) -> None:
     """`bench/signals.py --eval` reads a labelled set in the corpus's format and scores the shipped model on it
-    next to the keyword baseline (two self-written passages: a check of the tool, not a figure)."""
+    next to the keyword baseline (self-written passages: a check of the tool, not a figure). Another collector's
+    set may label only some signals and leave the document kind out; a passage the model was trained on is
+    in-sample and is scored apart from the others."""
     import json
 
     signals = list(load_signal_model().signals)  # type: ignore[union-attr]
+    trained_on = load_dev_corpus()[0]
     rows = [
         (
             "e1",
             "Kommunen formidler startlån til førstegangskjøpere.",
-            {"startlan": "present"},
+            {s: "absent" for s in signals} | {"startlan": "present"},
             {"startlan": ["startlån"]},
         ),
         (
             "e2",
             "Leie-til-eie er ikke aktuelt for kommunen.",
-            {"leie_til_eie": "negated"},
+            {s: "absent" for s in signals} | {"leie_til_eie": "negated"},
             {"leie_til_eie": ["Leie-til-eie"]},
         ),
+        # Labels one signal only: its kommunale utleieboliger are neither a hit nor a false alarm.
+        ("e3", "Startlån kan brukes til å kjøpe kommunale utleieboliger.", {"startlan": "present"}, {}),
+        (trained_on.id, trained_on.text, trained_on.labels, trained_on.evidence),
     ]
     with (
         (tmp_path / "p.jsonl").open("w", encoding="utf-8") as fp,
         (tmp_path / "l.jsonl").open("w", encoding="utf-8") as fl,
     ):
         for pid, text, labels, evidence in rows:
-            fp.write(
-                json.dumps({"id": pid, "url": "", "title": "", "kommune": None, "lang": "nb", "text": text}) + "\n"
-            )
-            full = {s: labels.get(s, "absent") for s in signals}
-            fl.write(json.dumps({"id": pid, "labels": full, "evidence": evidence, "doc_kind": "nettside"}) + "\n")
+            fp.write(json.dumps({"id": pid, "text": text}) + "\n")
+            fl.write(json.dumps({"id": pid, "labels": labels, "evidence": evidence}) + "\n")
     run = subprocess.run(
         [
             sys.executable,
@@ -177,10 +180,15 @@ def test_bench_scores_any_labelled_set(tmp_path: Path) -> None:
         timeout=300,
     )
     assert run.returncode == 0, run.stderr
-    assert "2 passages scored with the shipped model" in run.stdout
-    startlan = next(line for line in run.stdout.splitlines() if line.startswith("startlan"))
-    assert startlan.split()[-3:] == ["1.00", "1.00", "1.00"]  # the detector's P, R, F1
-    assert "negation-only passages recognised as negated: 1/1" in run.stdout
+    out = run.stdout
+    assert "warning: 1 of 4 passages are also in the training corpus" in out
+    assert "3 passages scored with the shipped model" in out
+    assert "detector micro on the 1 in-sample passages:" in out
+    rows_out = {line.split()[0]: line.split() for line in out.splitlines() if line and line.split()[0] in signals}
+    assert rows_out["startlan"][1] == "2" and rows_out["startlan"][-3:] == ["1.00", "1.00", "1.00"]
+    assert rows_out["kommunale_utleieboliger"][1:] == ["0"] + ["-"] * 9
+    assert "negation-only passages recognised as negated: 1/1" in out
+    assert "doc_kind: not labelled in this set" in out and "is_housing_plan: not labelled in this set" in out
 
 
 def test_abolished_after_the_concept_is_a_negation() -> None:
