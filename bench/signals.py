@@ -64,8 +64,9 @@ def baseline_found(p: Passage) -> set[str]:
 def found(p: Passage, model: object) -> tuple[set[str], set[str], int, list[Hit]]:
     """(signals with an affirmed hit, signals with only negated hits, tokens, the hits)."""
     a = analyse_pages([p.text], p.lang, model)  # type: ignore[arg-type]
-    affirmed = {h.signal for h in a.hits if not h.negated}
-    negated = {h.signal for h in a.hits if h.negated} - affirmed
+    verdicts = a.verdicts()  # what `boligarkiv signals` prints as «signals»
+    affirmed = {s for s, v in verdicts.items() if v == "present"}
+    negated = {s for s, v in verdicts.items() if v == "negated"}
     return affirmed, negated, a.words, a.hits
 
 

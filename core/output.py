@@ -85,9 +85,19 @@ def emit(data: Any, fmt: Format, *, columns: Sequence[str] | None = None, title:
     console.print(table)
 
 
+def nb_number(value: float | int | None, decimals: int = 2) -> str:
+    """Norwegian number format: decimal comma, thin space between thousands, trailing zeros dropped."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,.0f}"
+    return text.replace(",", "\u2009").replace(".", ",")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, float):
+        return nb_number(value, 4)  # an analyst reads «0,25», not «0.25»
     if isinstance(value, datetime | date):
         return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value.isoformat()
     if isinstance(value, list | tuple):

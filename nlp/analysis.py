@@ -75,6 +75,16 @@ class Analysis:
         per = 1000.0 / max(self.words, MIN_WORDS)
         return {s.id: round(raw.get(s.id, 0.0) * per, 4) for s in lex.signals}
 
+    def verdicts(self) -> dict[str, str]:
+        """Each signal as the label guide labels a text: «present» where it is affirmed anywhere, «negated» where
+        it appears only denied, «absent» otherwise."""
+        affirmed = {h.signal for h in self.hits if not h.negated}
+        denied = {h.signal for h in self.hits if h.negated}
+        return {
+            s.id: "present" if s.id in affirmed else "negated" if s.id in denied else "absent"
+            for s in load_lexicon().signals
+        }
+
     def strongest_commitment(self) -> dict[str, str]:
         best: dict[str, str] = {}
         for h in self.hits:
@@ -91,6 +101,7 @@ class Analysis:
             "words": self.words,
             "version": analysis_version(),
             "hits": [asdict(h) for h in self.hits],
+            "signals": self.verdicts(),
             "scores": self.scores(),
             "commitment": self.strongest_commitment(),
             "entities": [{"page": p, **asdict(e)} for p, e in self.entities],

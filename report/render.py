@@ -11,20 +11,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from boligarkiv.lexicon import load_lexicon
-from boligarkiv.output import CsvDialect, csv_text
+from boligarkiv.output import CsvDialect, csv_text, nb_number
 from boligarkiv.report.data import DOC_TYPE_LABELS, FLAG_LABELS, NEED_LABELS, OPPORTUNITY_WEIGHTS
 from boligarkiv.report.map import render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-
-
-def nb_number(value: float | int | None, decimals: int = 2) -> str:
-    """Norwegian number format: decimal comma, thin space between thousands, trailing zeros dropped."""
-    if value is None:
-        return ""
-    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,.0f}"
-    return text.replace(",", "\u2009").replace(".", ",")
 
 
 env.filters["nb"] = nb_number

@@ -173,4 +173,23 @@ def test_signals_command_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
     f.write_text("Det er ikke aktuelt med deleie.", encoding="utf-8")
     data = json.loads(runner.invoke(app, ["signals", str(f)]).stdout)
     assert data["hits"][0]["negated"] is True and data["scores"]["deleie"] == 0.0
+    # Each signal as the label guide labels a text: denied only is «negated», never named is «absent».
+    assert data["signals"]["deleie"] == "negated" and data["signals"]["startlan"] == "absent"
     assert runner.invoke(app, ["signals", str(tmp_path / "nope.txt")]).exit_code == 2
+
+
+def test_signals_command_gives_document_kind_and_norwegian_numbers() -> None:
+    runner = CliRunner()
+    text = "Boligsosial handlingsplan 2024–2028 for Loppa kommune\n\nKommunen skal bygge kommunale utleieboliger."
+    data = json.loads(runner.invoke(app, ["signals", "-"], input=text).stdout)
+    assert data["signals"]["kommunale_utleieboliger"] == "present"
+    assert (data["doc_kind"], data["is_housing_plan"]) == ("boligsosial_handlingsplan", True)
+    report = "Kommunen formidler startlån.\n"
+    about = json.loads(
+        runner.invoke(app, ["signals", "-", "--title", "Evaluering av boligsosial handlingsplan"], input=report).stdout
+    )
+    assert about["is_housing_plan"] is False
+    table = runner.invoke(app, ["signals", "-", "--format", "table"], input="Kommunen vil vurdere leie-til-eie.")
+    assert table.exit_code == 0, table.output
+    row = next(line for line in table.stdout.splitlines() if "leie_til_eie" in line and "til stede" in line)
+    assert "0,6" in row  # weight 1.5 × 0.4 for «vurderes» (a short text counts as 1000 words): a decimal comma

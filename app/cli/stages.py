@@ -128,12 +128,17 @@ def extract(
 def signals(
     file: Annotated[str, typer.Argument(help="Tekstfil, eller - for standard inn.")] = "-",
     lang: Annotated[str | None, typer.Option("--lang", help="nb eller nn (standard: gjenkjennes).")] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Dokumentets tittel (standard: tekstens første linje).")
+    ] = None,
+    url: Annotated[str, typer.Option("--url", help="Adressen teksten kom fra (hvem som publiserer).")] = "",
     fmt: FormatOpt = Format.json,
 ) -> None:
-    """Analyser en ren tekst og vis signaltreff og poeng (for å teste tekst direkte)."""
+    """Analyser en ren tekst og vis signaltreff, signalenes status og dokumenttype (for å teste tekst direkte)."""
     import sys
 
     from boligarkiv.nlp.analysis import analyse_text
+    from boligarkiv.nlp.doc_kind import load_doc_kind_model
 
     if file == "-":
         text = sys.stdin.read()
@@ -144,7 +149,13 @@ def signals(
         text = path.read_text(encoding="utf-8", errors="replace")
     if lang is not None and lang not in ("nb", "nn"):
         fail("--lang må være nb eller nn", EXIT_INPUT)
-    result = analyse_text(text, lang).to_json()
+    analysis = analyse_text(text, lang)
+    result = analysis.to_json()
+    # As the analyse stage judges an archived document: by its title and first page (an empty title gives way
+    # to the text's first line).
+    kind_model = load_doc_kind_model()
+    if kind_model is not None:
+        result["doc_kind"], result["is_housing_plan"] = kind_model.predict(title or "", text, url)
     if fmt is Format.json:
         emit(result, fmt)
         return
@@ -159,7 +170,18 @@ def signals(
         for h in result["hits"]
     ]
     emit(rows, fmt, title="Signaltreff")
-    emit([{"signal": k, "poeng": v} for k, v in result["scores"].items() if v], fmt, title="Poeng")
+    status = {"present": "til stede", "negated": "bare avvist", "absent": "ikke nevnt"}
+    emit(
+        [{"signal": k, "status": status[v], "poeng": result["scores"][k]} for k, v in result["signals"].items()],
+        fmt,
+        title="Signaler",
+    )
+    if "doc_kind" in result:
+        emit(
+            [{"dokumenttype": result["doc_kind"], "boligplan": "ja" if result["is_housing_plan"] else "nei"}],
+            fmt,
+            title="Dokument",
+        )
 
 
 @app.command(rich_help_panel="Trinn for trinn")
