@@ -50,9 +50,12 @@ NOT_PLAN_CUE = re.compile(
 )
 
 # Words that make a text one *about* a plan rather than the plan: a hearing, an announcement, a case, a report.
+# Not the draft sent on hearing («Høringsutkast: Boligplan …»): the guide counts drafts as the plan.
 ABOUT_PLAN = re.compile(
-    r"\b(?:høring|høyring|kunngjøring|kunngjering|offentlig\s+ettersyn|planprogram|behandling|søknad|rapport|"
-    r"evaluering|veileder|rettleiar|meld\.|status|nyhet|nyheit|workshop|eksempl)\w*"
+    r"\b(?:høring|høyring|kunngjøring|kunngjering|offentlig\s+ettersyn|planprogram|søknad|rapport|"
+    r"evaluering|veileder|rettleiar|meld\.|status|nyhet|nyheit|workshop|eksempl|saksfr[ae]mlegg|saksutredning|"
+    r"saksprotokoll|møteprotokoll|møtebok|særutskrift|møteinnkalling)(?!s?utkast)\w*"
+    r"|\b\w*(?:behandling|handsaming)"
 )
 # Hosts of national and regional bodies, whose texts about housing plans are guidance, not a kommune's own plan.
 NATIONAL_HOST = re.compile(
@@ -91,7 +94,24 @@ def document_head(title: str, text: str) -> tuple[str, str]:
 # Bø», «Kommuneplan for Bø - samfunns- og arealdel», «Forslag til samfunnsdel».
 SAMFUNNSDEL_NAME = re.compile(r"\bsamfunns(?:del\w*|\s*-)")
 # The guide's rapport_veileder named by the title's first word: guidance, reports, evaluations, white papers.
-REPORT_TITLE = re.compile(r"\s*(?:veileder|rettleiar|rettleier|rapport|evaluering|nou|meld\.\s*st|stortingsmelding)\b")
+REPORT_TITLE = re.compile(
+    r"\s*(?:veileder|rettleiar|rettleier|[\w-]*rapport|evaluering|nou|meld\.\s*st|stortingsmelding|rundskriv|"
+    r"(?:ot\.\s*)?prp\.|prop\.)"
+    r"(?![\w-])"
+)
+# The guide's saksdokument by the title's own name for it («Saksframlegg», «Møteprotokoll», «Alta kommune.
+# Møteprotokoll.»): a case paper about a housing plan is not the plan.
+CASE_TITLE_NAME = re.compile(
+    r"\b(?:saksframlegg|saksfremlegg|saksutredning|saksprotokoll|møteprotokoll|møtebok|særutskrift|"
+    r"møteinnkalling|høringsuttalelse|høyringsuttale|høyringsfråsegn)\b"
+)
+# The guide's annen_temaplan by its name: a title that leads with another sector's plan («Trafikksikkerhetsplan
+# for Stokke kommune», «Helse- og omsorgsplan 2020–2030», «Temaplan for idrett»). Not the kommuneplan itself
+# (samfunnsdel or arealdel), a zoning plan or the budget's økonomiplan.
+# A plan's name is a compound («kulturplan», «helse- og omsorgsplan») or «plan for …»: a bare «plan» in
+# «Plan- og bygningsloven» or a menu's «Eiendom, plan og samfunnsutvikling» names none.
+OTHER_PLAN_NAME = re.compile(r"\b(?:\w+-?\s+og\s+)?(?:\w+-?plan(?:en)?|plan\s+for)(?![\w-])")
+NOT_OTHER_PLAN = re.compile(r"\b(?:kommuneplan\w*|reguleringsplan\w*|økonomiplan\w*|arealplan\w*)")
 # Beyond ABOUT_PLAN, words that make a title one about the plan's handling: «Vedtak av …», «Revidering av …».
 ABOUT_HANDLING = re.compile(r"\b(?:vedtak|revider\w*|rullering\w*)\b")
 
@@ -206,6 +226,14 @@ class DocKindModel:
                 return "kommuneplan_samfunnsdel", plan
             logits = logits.copy()
             logits[self.kinds.index("kommuneplan_samfunnsdel")] = -np.inf
+        if _leads_with(low, CASE_TITLE_NAME) and "saksdokument" in self.kinds:
+            return "saksdokument", plan
+        if (
+            _leads_with(low, OTHER_PLAN_NAME)
+            and not (NOT_OTHER_PLAN.search(low) or HOUSING_PLAN_NAME.search(low))
+            and "annen_temaplan" in self.kinds
+        ):
+            return "annen_temaplan", plan
         if REPORT_TITLE.match(low) and "rapport_veileder" in self.kinds:
             # «Veileder for startlån», «Rettleiar for tilskot …», «NOU 2011: 15»: guidance and reports by their
             # own title, though published as web pages whose menus the kind model reads as «nettside».

@@ -155,3 +155,28 @@ def test_a_plans_kind_follows_the_name_it_gives_itself() -> None:
         "kjent for innbyggjarane."
     )
     assert model.predict("Bustadprogram 2018–2022 for Molde kommune", molde, url) == ("boligplan", True)
+
+
+def test_case_papers_other_plans_and_reports_by_their_titles() -> None:
+    """The guide's kinds by the title's own name for the document: a case paper about a housing plan is a
+    saksdokument and not the plan (the head had called «Saksframlegg: Boligsosial handlingsplan …» a plan),
+    another sector's plan is annen_temaplan, a status report or a proposition is rapport_veileder; the draft
+    sent on hearing is the plan (the guide counts drafts). Not «Plan- og bygningsloven»: a law names no plan."""
+    model = load_doc_kind_model()
+    assert model is not None
+    menu = "Hopp til hovedinnhold\nMeny\nPolitikk og planer\n"
+    url = "https://www.larvik.kommune.no/politikk/planer/"
+    cases = {
+        "Saksframlegg: Boligsosial handlingsplan 2021–2024 – sluttbehandling": ("saksdokument", False),
+        "Alta kommune. Møteprotokoll. Formannskapet 18.01.2012": ("saksdokument", False),
+        "Helse- og omsorgsplan 2020–2030": ("annen_temaplan", False),
+        "Trafikksikkerhetsplan for Stokke kommune": ("annen_temaplan", False),
+        "Temaplan for idrett og fysisk aktivitet 2018–2021": ("annen_temaplan", False),
+        "Statusrapport boligsosial handlingsplan 2019": ("rapport_veileder", False),
+        "Prop. 132 L (2021–2022) Lov om kommunenes ansvar på det boligsosiale feltet": ("rapport_veileder", False),
+        "Høringsutkast: Boligplan 2023–2030": ("boligplan", True),
+    }
+    for title, expected in cases.items():
+        assert model.predict(title, menu + title + "\n…", url) == expected, title
+    for title in ("Plan- og bygningsloven § 12-8", "Eiendom, plan og samfunnsutvikling"):
+        assert model.predict(title, menu + title + "\n…", url)[0] != "annen_temaplan", title
