@@ -29,7 +29,7 @@ from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, cue_within, negated
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 from boligarkiv.nlp.slot_matcher import candidates, find_matches, slot_mask, token_slots
 
-NLP_CODE_VERSION = "nlp-11"  # case papers, other sector plans, reports by their title; a draft is the plan
+NLP_CODE_VERSION = "nlp-12"  # abbreviations keep their sentence; title rules for case papers, other plans, reports
 MIN_WORDS = 1000
 PAGE_CHUNK = 64
 

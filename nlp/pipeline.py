@@ -172,6 +172,34 @@ def _split_hyphens(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
+# Abbreviations in plans and case papers that spaCy's Norwegian exceptions lack: «jf. kap. 4.1», «Innst. 85 L»,
+# «t.d.» and «m.a.» (Nynorsk). Split at their full stop, each had ended a sentence mid-clause.
+ABBREVIATIONS = (
+    "kap.",
+    "jfr.",
+    "innst.",
+    "prop.",
+    "meld.",
+    "avd.",
+    "ang.",
+    "forts.",
+    "tab.",
+    "fig.",
+    "vedl.",
+    "t.d.",
+    "m.a.",
+    "iflg.",
+    "mtp.",
+    "ot.prp.",
+)
+
+
+def _add_abbreviations(nlp: Language) -> None:
+    for abbr in ABBREVIATIONS:
+        for form in (abbr, abbr[0].upper() + abbr[1:]):
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+
+
 # Lexical attributes the analysis reads (token flags and forms); spaCy computes every attribute it knows for
 # each new word form, and the unused ones (shape, URL and e-mail tests, stop words …) cost more than half of
 # it. The offline pipeline keeps only these.
@@ -193,6 +221,7 @@ def get_pipeline(lang: str = "nb") -> Language:
             nlp.add_pipe("sentencizer", first=True)
         nlp.add_pipe("boligarkiv_lemmatizer", config={"lang": "nb", "keep_model_lemmas": True}, last=True)
         _split_hyphens(nlp)
+        _add_abbreviations(nlp)
         return nlp
     nlp = spacy.blank("nb")
     _lean_lexemes(nlp)
@@ -200,6 +229,7 @@ def get_pipeline(lang: str = "nb") -> Language:
     nlp.add_pipe("boligarkiv_lemmatizer", config={"lang": lang})
     nlp.max_length = 5_000_000
     _split_hyphens(nlp)
+    _add_abbreviations(nlp)
     return nlp
 
 

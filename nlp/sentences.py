@@ -37,9 +37,12 @@ def _line_ending_at(text: str, end: int) -> str:
 
 
 # Per word form, what the rules need to know about it (computed once per form, not per token).
-NUM_STOP, LEADER, INLINE, BULLET, NEWLINE, BLANK, UPPER, MONTH, TERM, JOINER, SPACE, NUM, PUNCT = (
-    1 << k for k in range(13)
+NUM_STOP, LEADER, INLINE, BULLET, NEWLINE, BLANK, UPPER, MONTH, TERM, JOINER, SPACE, NUM, PUNCT, ABBR_END = (
+    1 << k for k in range(14)
 )
+# Abbreviations that close a list and so often the sentence («boliger, tomter osv. Kommunen …»): the tokenizer
+# keeps their stop, so punctuation alone never ends the sentence there; a capital after one does.
+SENTENCE_END_ABBREVIATIONS = frozenset({"osv.", "mv.", "m.v.", "m.m.", "mm.", "etc.", "o.l.", "e.l.", "m.fl.", "mfl."})
 # spaCy's sentencizer rule, folded in here so the tokens are walked once: a sentence ends after a run of
 # these, and the next token starts a new one.
 PUNCT_CHARS = frozenset(Sentencizer.default_punct_chars)
@@ -72,6 +75,8 @@ def _kind(text: str, space: bool, like_num: bool) -> int:
         k |= JOINER
     if like_num:
         k |= NUM
+    if text.lower() in SENTENCE_END_ABBREVIATIONS:
+        k |= ABBR_END
     if text in PUNCT_CHARS:
         k |= PUNCT
     return k
@@ -103,6 +108,7 @@ def layout_sentences(doc: Doc) -> Doc:
     upper, space = has(UPPER), has(SPACE)
     # «… siden 2019. Behovet …», «vedtatt 22.07.2018. Kommunen …» (not «12. mars»).
     starts[1:] |= num_stop & upper[1:] & ~has(MONTH)[1:]
+    starts[1:] |= has(ABBR_END)[:-1] & upper[1:]
     for i in numpy.flatnonzero(leader & ~num_stop).tolist():
         # «2 Boligbehov ........ 5 3 Tiltak ...»: the entry ends after its page number.
         j = i + 1

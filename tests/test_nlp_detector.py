@@ -38,6 +38,19 @@ def test_sentences_survive_dates_headings_toc_and_line_breaks() -> None:
     assert "• Leie-til-eie" in got and "• Startlån" in got
 
 
+def test_sentences_survive_abbreviations() -> None:
+    """«jf. kap. 4.1», «Innst. 85 L», Nynorsk «t.d.» keep their sentence; a list closed by «osv.» or «mv.» ends
+    it when a capital follows (both had gone the other way)."""
+    got = sentences(
+        "Kommunen vil vurdere leie-til-eie, jf. kap. 4.1. Dette gjelder også barnefamilier.\n\n"
+        "Lova er omtalt i Innst. 85 L og Prop. 132 L, og kommunen har t.d. kommunale bustader.\n\n"
+        "Det gjelder boliger, tomter osv. Kommunen skal bygge flere."
+    )
+    assert "Kommunen vil vurdere leie-til-eie, jf. kap. 4.1." in got
+    assert "Lova er omtalt i Innst. 85 L og Prop. 132 L, og kommunen har t.d. kommunale bustader." in got
+    assert "Det gjelder boliger, tomter osv." in got and "Kommunen skal bygge flere." in got
+
+
 def test_every_hit_explains_itself() -> None:
     model = load_signal_model()
     assert model is not None, "nlp/data/signal_model.npz is missing: run python -m nlp.train"
