@@ -25,11 +25,11 @@ from boligarkiv.nlp.entities import EntityHit, find_entities
 from boligarkiv.nlp.hash_rows import HashRows, TokenRange
 from boligarkiv.nlp.page_scan import PagesScan, scan_pages, word_table
 from boligarkiv.nlp.pipeline import get_pipeline, pipeline_name
-from boligarkiv.nlp.rules import LEVELS, commitment_in_rows, cue_within, negated_in_rows
+from boligarkiv.nlp.rules import LEVELS, clause_bounds, commitment_in_rows, cue_within, negated_in_rows
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 from boligarkiv.nlp.slot_matcher import candidates, find_matches, slot_mask, token_slots
 
-NLP_CODE_VERSION = "nlp-12"  # abbreviations keep their sentence; title rules for case papers, other plans, reports
+NLP_CODE_VERSION = "nlp-13"  # commitment from the hit's own clause; abbreviations keep their sentence
 MIN_WORDS = 1000
 PAGE_CHUNK = 64
 
@@ -249,7 +249,7 @@ def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalMo
         p = scan.page_of[k]
         rows = scan.hash_rows[p]
         page_text = texts[p]
-        sentence_level: str | None = None
+        clause_levels: dict[tuple[int, int], str] = {}
         sentence_text = ""
         for signal_id in lex:
             if signal_id not in firing:
@@ -275,8 +275,7 @@ def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalMo
             if not fires:
                 continue
             features: list[str] = []
-            if sentence_level is None:
-                sentence_level = commitment_in_rows(rows, sent.start, sent.end)
+            if not sentence_text:
                 sentence_text = page_text[sent.start_char : sent.end_char].strip()
             if lexhit is not None:
                 span, pattern_id, neg = lexhit
@@ -286,6 +285,12 @@ def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalMo
                 span, features = _explain(model, scan, k, lex_signals, cols[signal_id])
                 pattern_id, neg = None, negated_in_rows(rows, sent.start, sent.end, span.start, span.end)
                 source = "model"
+            # The hit's own clause says how firmly it is meant (a sentence often joins a done thing and one
+            # only considered); clauses repeat across a sentence's hits, so each is read once.
+            clause = clause_bounds(rows, sent.start, sent.end, span.start, span.end)
+            level = clause_levels.get(clause)
+            if level is None:
+                level = clause_levels[clause] = commitment_in_rows(rows, *clause)
             hits.append(
                 Hit(
                     signal=signal_id,
@@ -296,7 +301,7 @@ def _hits_in(scan: PagesScan, texts: list[str], first_page: int, model: SignalMo
                     end=span.end_char,
                     page=first_page + p,
                     negated=neg,
-                    commitment=sentence_level,
+                    commitment=level,
                     weight=lex[signal_id].weight,
                     source=source,
                     pattern=pattern_id,

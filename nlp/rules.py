@@ -8,9 +8,13 @@ negation in a relative clause («personer som ikke kan skaffe seg bolig», «bos
 ikke har …» describe a group), or one outside the relative clause the concept stands in («de som leier
 kommunal bolig trenger ikke …»).
 
-Commitment (strongest claim the sentence makes about the signal): vurderes («vurdere», «utrede», «kan»)
-wins over the rest because «skal vurdere» promises only a look; then gjennomført (done: «har etablert»,
-«ble innført»), vedtatt («skal», «er vedtatt»), intensjon («vil», «ønsker», «mål»), else nevnt.
+Commitment (strongest claim the hit's own clause makes about the signal): vurderes («vurdere», «utrede»,
+«kan») wins over the rest because «skal vurdere» promises only a look; then gjennomført (done: «har
+etablert», «ble innført»), vedtatt («skal», «er vedtatt»), intensjon («vil», «ønsker», «mål»), else nevnt. The
+clause ends at «men», «mens», «;», «samtidig», «likevel», «derimot» and at «og»/«eller» before a finite or modal
+verb of its own: in «Kommunen har etablert et startlånsteam og vil vurdere leie-til-eie» the startlån is done
+and the leie-til-eie only considered. A clause introduced by «at» stays with the verb that governs it
+(«har vedtatt at det skal bygges …»).
 """
 
 from __future__ import annotations
@@ -116,6 +120,9 @@ DONE_AUX = {"har", "hadde", "ble", "blei", "vart", "er", "var", "hev"}
 # «ikke kan eller vil» negates both. The auxiliaries of a completed act are finite verbs too.
 COORDINATORS = {"og", "eller"}
 FINITE_VERBS = DONE_AUX | {"blir", "vert", "får", "fikk", "fekk", "trenger", "treng", "mangler", "manglar"}
+# A commitment's clause also ends before a coordinated modal («… og vil vurdere …»), which a negation's does not.
+MODALS = {"vil", "skal", "kan", "må", "bør", "ville", "skulle", "kunne", "måtte", "burde", "ønsker", "ønskjer"}
+CLAUSE_BREAKS = BOUNDARY - {"at", ":"}
 VEDTATT = {
     "skulle",
     "skal",
@@ -167,6 +174,8 @@ _NOT_NEXT_H = _hashes(NOT_NEGATION_NEXT)
 _BOUNDARY_H = _hashes(BOUNDARY)
 _COORDINATORS_H = _hashes(COORDINATORS)
 _FINITE_H = _hashes(FINITE_VERBS)
+_CLAUSE_VERB_H = _hashes(FINITE_VERBS | MODALS)
+_CLAUSE_BREAKS_H = _hashes(CLAUSE_BREAKS)
 _COMMA_H = get_string_id(",")
 _SOM_H = get_string_id("som")
 _REL_ADVERBS_H = _hashes(
@@ -237,8 +246,32 @@ def cue_within(rows: HashRows, start: int, end: int) -> bool:
     return any(_neg_cue_at(rows, i) for i in range(start, end))
 
 
+def clause_bounds(rows: HashRows, sent_start: int, sent_end: int, start: int, end: int) -> tuple[int, int]:
+    """The token range of the clause the tokens start:end stand in, within their sentence (see the module)."""
+    lower, lemma = rows.lower, rows.lemma
+    # Token i breaks the clause before itself: a boundary word, or a coordinator before a verb of its own.
+    # Written out in both loops (no helper call per token): this runs for every hit.
+    a = start
+    while a > sent_start:
+        i, low = a - 1, lower[a - 1]
+        if low in _CLAUSE_BREAKS_H or lemma[i] in _CLAUSE_BREAKS_H:
+            break
+        if low in _COORDINATORS_H and lower[i + 1] in _CLAUSE_VERB_H:
+            break
+        a = i
+    b = end
+    while b < sent_end:
+        low = lower[b]
+        if low in _CLAUSE_BREAKS_H or lemma[b] in _CLAUSE_BREAKS_H:
+            break
+        if low in _COORDINATORS_H and b + 1 < sent_end and lower[b + 1] in _CLAUSE_VERB_H:
+            break
+        b += 1
+    return a, b
+
+
 def commitment_in_rows(rows: HashRows, sent_start: int, sent_end: int) -> str:
-    """The strongest claim a sentence makes, from hash rows; computed once per sentence, shared by its hits."""
+    """The strongest claim the tokens sent_start:sent_end make (a hit's clause, see `clause_bounds`)."""
     lemmas = rows.lemma[sent_start:sent_end]
     forms = rows.lower[sent_start:sent_end]
 

@@ -158,3 +158,28 @@ def test_commitment_levels() -> None:
     for text, level in cases.items():
         hit = next(h for h in analyse_text(text, "nb").hits if h.signal == "leie_til_eie")
         assert hit.commitment == level, (text, hit.commitment)
+
+
+def test_commitment_is_read_from_the_hits_own_clause() -> None:
+    """A sentence often joins a thing done and one only considered: each hit takes its own clause's level (the
+    whole sentence's strongest had given both «vurderes»). A clause with «at» stays with its verb."""
+    cases = {
+        "Kommunen har etablert et startlånsteam og vil vurdere leie-til-eie.": {
+            "startlan": "gjennomfort",
+            "leie_til_eie": "vurderes",
+        },
+        "Kommunen vil prioritere vanskeligstilte, men har allerede innført startlån.": {
+            "vanskeligstilte": "intensjon",
+            "startlan": "gjennomfort",
+        },
+        "Kommunestyret har vedtatt at det skal bygges 20 kommunale utleieboliger.": {
+            "kommunale_utleieboliger": "vedtatt"
+        },
+        "Kommunen skal bygge kommunale utleieboliger og tilby startlån.": {
+            "kommunale_utleieboliger": "vedtatt",
+            "startlan": "vedtatt",
+        },
+    }
+    for text, levels in cases.items():
+        got = {h.signal: h.commitment for h in analyse_text(text, "nb").hits if h.signal in levels}
+        assert got == levels, text
