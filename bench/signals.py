@@ -35,7 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from boligarkiv.lexicon import load_lexicon
 from boligarkiv.nlp.analysis import Hit, analyse_pages
-from boligarkiv.nlp.corpus import Passage, default_corpus_dir, group_folds, load_corpus, load_dev_corpus
+from boligarkiv.nlp.corpus import (
+    CorpusError,
+    Passage,
+    default_corpus_dir,
+    group_folds,
+    load_corpus,
+    load_dev_corpus,
+)
 from boligarkiv.nlp.doc_kind import DocKindModel, train_doc_kind
 from boligarkiv.nlp.signal_model import load_signal_model
 from boligarkiv.nlp.train import ParsedSentence, parse_passages, train_parsed
@@ -326,7 +333,15 @@ def _text_key(text: str) -> str:
 
 def evaluate(passages_file: Path, labels_file: Path) -> None:
     signals = [s.id for s in load_lexicon().signals]
-    passages = load_corpus(passages_file, labels_file)
+    for f in (passages_file, labels_file):
+        if not f.is_file():
+            sys.exit(f"error: {f} does not exist")
+    try:
+        passages = load_corpus(passages_file, labels_file)
+    except CorpusError as exc:
+        sys.exit(f"error: {exc}")
+    if not passages:
+        sys.exit(f"error: no passage in {passages_file} has labels in {labels_file} (the ids must match)")
     model = load_signal_model()
     seen = training_overlap(passages)
     if seen:

@@ -53,9 +53,24 @@ class Passage:
         return self.labels.get(signal) in ("present", "negated")
 
 
+class CorpusError(ValueError):
+    """A labelled set that cannot be read: which file, which line, why."""
+
+
 def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{path}:{number}: not a JSON object ({exc.msg})") from exc
+            if not isinstance(row, dict) or "id" not in row:
+                raise CorpusError(f"{path}:{number}: a row needs an object with an «id»")
+            rows.append(row)
+    return rows
 
 
 def load_corpus(passages: Path, labels: Path) -> list[Passage]:
@@ -66,17 +81,22 @@ def load_corpus(passages: Path, labels: Path) -> list[Passage]:
         lab = by_id.get(row["id"])
         if lab is None:
             continue
+        if not isinstance(row.get("text"), str):
+            raise CorpusError(f"{passages}: passage {row['id']} has no «text»")
+        if not isinstance(lab.get("labels"), dict):
+            raise CorpusError(f"{labels}: passage {row['id']} has no «labels» object")
         p = Passage(
             id=row["id"],
-            url=row.get("url", ""),
+            url=row.get("url") or "",
             title=row.get("title") or "",
             kommune=row.get("kommune"),
             # A labelled set without a usable `lang` (another collector's format) is read in the language its
             # words show, not as Bokmål by default.
             lang=row["lang"] if row.get("lang") in ("nb", "nn") else detect_language(row["text"])[0],
             text=row["text"],
-            labels=dict(lab["labels"]),
-            evidence={k: list(v) for k, v in (lab.get("evidence") or {}).items()},
+            # A value outside the guide's three («Present», true …) leaves the signal unlabelled, not absent.
+            labels={k: str(v).lower() for k, v in lab["labels"].items() if str(v).lower() in SIGNAL_LABELS},
+            evidence={k: [v] if isinstance(v, str) else list(v) for k, v in (lab.get("evidence") or {}).items()},
             doc_kind=lab.get("doc_kind") or "",
             is_housing_plan=bool(lab.get("is_housing_plan", False)),
             plan_labelled=isinstance(lab.get("is_housing_plan"), bool),

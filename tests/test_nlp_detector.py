@@ -204,6 +204,25 @@ def test_bench_scores_any_labelled_set(tmp_path: Path) -> None:
     assert "doc_kind: not labelled in this set" in out and "is_housing_plan: not labelled in this set" in out
 
 
+def test_a_malformed_labelled_set_says_where(tmp_path: Path) -> None:
+    """Another collector's file read by `--eval`: a broken line is named by file and line, a label outside the
+    guide's three leaves the signal unlabelled (not absent), a lone evidence string is one quote."""
+    from boligarkiv.nlp.corpus import CorpusError, load_corpus
+
+    passages, labels = tmp_path / "p.jsonl", tmp_path / "l.jsonl"
+    passages.write_text('{"id": "x1", "text": "Kommunen formidler startlån."}\n{broken\n', encoding="utf-8")
+    labels.write_text(
+        '{"id": "x1", "labels": {"startlan": "Present", "deleie": true}, "evidence": {"startlan": "startlån"}}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"p\.jsonl:2"):
+        load_corpus(passages, labels)
+    passages.write_text('{"id": "x1", "text": "Kommunen formidler startlån."}\n', encoding="utf-8")
+    (p,) = load_corpus(passages, labels)
+    assert p.labels == {"startlan": "present"} and p.evidence == {"startlan": ["startlån"]}
+    assert p.spans["startlan"] == [(19, 27)] and not p.plan_labelled and p.doc_kind == ""
+
+
 def test_abolished_after_the_concept_is_a_negation() -> None:
     hits = analyse_pages(["Det forhold at prisreguleringene på boligmarkedet er avskaffet, gjør det dyrt."], "nb").hits
     assert [h.negated for h in hits if h.signal == "prisregulert"] == [True]
