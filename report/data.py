@@ -113,6 +113,20 @@ FLAG_PENALTY = 0.5
 QUOTES_PER_SIGNAL = 3
 
 
+def distinct_quotes(hits: list[SignalHit]) -> list[SignalHit]:
+    """The hits with a sentence not quoted before (in the order given): a kommune that publishes its plan as a
+    PDF and as web pages, or a draft and the adopted plan, says the same sentence more than once, and a report
+    quotes it once."""
+    seen: set[str] = set()
+    out = []
+    for h in hits:
+        key = " ".join(h.sentence.split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+    return out
+
+
 def plan_status(doc: Document, today: date | None = None) -> str:
     if doc.doc_type not in PLAN_TYPES:
         return ""
@@ -234,8 +248,8 @@ def kommune_report(archive: Archive, nummer: str, today: date | None = None) -> 
                     "poeng": round(sc.value, 3) if sc else 0.0,
                     "treff": len(counted),
                     "forpliktelse": COMMITMENT_LABELS.get(sc.commitment if sc else None, ""),
-                    "sitater": [quote(h) for h in counted[:QUOTES_PER_SIGNAL]],
-                    "negerte_sitater": [quote(h) for h in negated[:QUOTES_PER_SIGNAL]],
+                    "sitater": [quote(h) for h in distinct_quotes(counted)[:QUOTES_PER_SIGNAL]],
+                    "negerte_sitater": [quote(h) for h in distinct_quotes(negated)[:QUOTES_PER_SIGNAL]],
                 }
             )
         entities: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

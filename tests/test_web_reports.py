@@ -60,6 +60,41 @@ def test_kommune_page_has_the_right_quotes_flags_and_coverage(site: Any) -> None
     assert c.get("/kommune/9999").status_code == 404
 
 
+def test_a_sentence_said_in_two_documents_is_quoted_once(archive: Archive) -> None:
+    """Bergen publishes its plan as a PDF and as a web page: the same sentence analysed in both counts twice
+    (two hits) but is quoted once in the report."""
+    from boligarkiv.models import Document, Page
+    from boligarkiv.nlp.stage import run_analyse
+    from boligarkiv.report.data import kommune_report
+
+    build(archive)
+    sentence = "Kommunen skal etablere en leie-til-eie-modell for barnefamilier."
+    sha = archive.blobs.put(b"<html>Boligsosial handlingsplan for Bergen (nettside)</html>")
+    with archive.session() as s:
+        s.add(
+            Document(
+                sha256=sha,
+                kommune_nummer="4601",
+                mime="text/html",
+                size=60,
+                title="Boligsosial handlingsplan for Bergen",
+                doc_type="boligsosial_handlingsplan",
+                language="nb",
+                extract_version="extract-1",
+                first_url="https://kommune.example/4601/plan.html",
+                page_count=1,
+            )
+        )
+        s.flush()
+        s.add(Page(document_sha256=sha, number=1, text="Tiltak\n\n" + sentence.replace(" for ", "  for ")))
+    run_analyse(archive, workers=1)
+    report = kommune_report(archive, "4601")
+    assert report is not None
+    leie = next(sig for sig in report["signaler"] if sig["id"] == "leie_til_eie")
+    quoted = [" ".join(q["sitat"].split()) for q in leie["sitater"]]
+    assert leie["treff"] >= 2 and quoted.count(sentence) == 1, quoted
+
+
 def test_document_page_highlights_hits(site: Any) -> None:
     c, shas, _ = site
     t = c.get(f"/dokument/{shas[0]}").text
