@@ -92,10 +92,14 @@ class Tally:
             self.fp[s] += pr and not g
             self.fn[s] += g and not pr
 
+    def counts(self, s: str | None = None) -> tuple[int, int, int]:
+        """(tp, fp, fn) for one signal, or summed over all (micro) when `s` is None."""
+        if s:
+            return self.tp[s], self.fp[s], self.fn[s]
+        return sum(self.tp.values()), sum(self.fp.values()), sum(self.fn.values())
+
     def prf(self, s: str | None = None) -> tuple[int, float, float, float]:
-        tp = self.tp[s] if s else sum(self.tp.values())
-        fp = self.fp[s] if s else sum(self.fp.values())
-        fn = self.fn[s] if s else sum(self.fn.values())
+        tp, fp, fn = self.counts(s)
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
@@ -117,7 +121,8 @@ def print_table(signals: list[str], tallies: dict[str, Tally]) -> None:
 def _cells(tally: Tally, s: str | None) -> tuple[str, str, str]:
     """P, R, F1 as printed: «-» where a figure has nothing to divide (no predictions, no positives)."""
     n, p, r, f = tally.prf(s)
-    predicted = tally.tp[s] + tally.fp[s] if s else sum(tally.tp.values()) + sum(tally.fp.values())
+    tp, fp, _ = tally.counts(s)
+    predicted = tp + fp
     ps = f"{p:4.2f}" if predicted else "   -"
     rs = f"{r:4.2f}" if n else "   -"
     return ps, rs, (f"{f:4.2f}" if predicted or n else "   -")
