@@ -120,7 +120,8 @@ DONE_AUX = {"har", "hadde", "ble", "blei", "vart", "er", "var", "hev"}
 # «ikke kan eller vil» negates both. The auxiliaries of a completed act are finite verbs too.
 COORDINATORS = {"og", "eller"}
 FINITE_VERBS = DONE_AUX | {"blir", "vert", "får", "fikk", "fekk", "trenger", "treng", "mangler", "manglar"}
-# A commitment's clause also ends before a coordinated modal («… og vil vurdere …»), which a negation's does not.
+# A commitment's clause also ends before a coordinated modal or wish («… og vil vurdere …», «… og ønsker …»),
+# which a negation's does not.
 MODALS = {"vil", "skal", "kan", "må", "bør", "ville", "skulle", "kunne", "måtte", "burde", "ønsker", "ønskjer"}
 CLAUSE_BREAKS = BOUNDARY - {"at", ":"}
 VEDTATT = {
@@ -270,10 +271,10 @@ def clause_bounds(rows: HashRows, sent_start: int, sent_end: int, start: int, en
     return a, b
 
 
-def commitment_in_rows(rows: HashRows, sent_start: int, sent_end: int) -> str:
-    """The strongest claim the tokens sent_start:sent_end make (a hit's clause, see `clause_bounds`)."""
-    lemmas = rows.lemma[sent_start:sent_end]
-    forms = rows.lower[sent_start:sent_end]
+def commitment_in_rows(rows: HashRows, start: int, end: int) -> str:
+    """The strongest claim the tokens start:end make (a hit's clause, see `clause_bounds`)."""
+    lemmas = rows.lemma[start:end]
+    forms = rows.lower[start:end]
 
     def any_of(words: frozenset[int], seq: list[int]) -> bool:
         return not words.isdisjoint(seq)

@@ -149,8 +149,7 @@ def signals(
         text = path.read_text(encoding="utf-8", errors="replace")
     if lang is not None and lang not in ("nb", "nn"):
         fail("--lang må være nb eller nn", EXIT_INPUT)
-    analysis = analyse_text(text, lang)
-    result = analysis.to_json()
+    result = analyse_text(text, lang).to_json()
     # As the analyse stage judges an archived document: by its title and first page (an empty title gives way
     # to the text's first line).
     kind_model = load_doc_kind_model()
