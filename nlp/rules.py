@@ -213,13 +213,18 @@ def negated_in_rows(
     """Whether the tokens start:end of a sentence are negated (see the module docstring), from hash rows.
     `relative_clauses=False` counts a negation cue in a relative clause too: a denial denied there still
     states the concept («de som ikkje kan ivareta bustadbehovet sitt»)."""
-    for i in range(start - 1, max(sent_start, start - BACK_WINDOW) - 1, -1):
+    # A cue counts up to BACK_WINDOW words back; a «som» that puts the concept in a relative clause counts back
+    # to the clause's start («Dei som allereie er tildelt gratis tomt i kommunale bustadfelt er ikkje omfatta»).
+    window_start = start - BACK_WINDOW
+    for i in range(start - 1, sent_start - 1, -1):
         low, lemma = rows.lower[i], rows.lemma[i]
         if low in _BOUNDARY_H or lemma in _BOUNDARY_H:
             break
         if low in _COORDINATORS_H and i + 1 < end and rows.lower[i + 1] in _FINITE_H:
             break
         if not relative_clauses:
+            if i < window_start:
+                break
             if _neg_cue_at(rows, i):
                 return True
             continue
@@ -227,7 +232,7 @@ def negated_in_rows(
             # The concept stands in a relative clause («dei som leiger kommunal bustad treng ikkje …», «det er
             # ikke de som bor i midlertidig …»): a negation outside it is about something else.
             return False
-        if _neg_cue_at(rows, i):
+        if i >= window_start and _neg_cue_at(rows, i):
             # «personer som ikke kan skaffe seg bolig»: a negation inside a relative clause describes whom the
             # words are about (the guide's own definition of vanskeligstilte); it denies nothing.
             return not _opens_relative_clause(rows, i, sent_start)

@@ -450,6 +450,14 @@ def test_a_negation_in_or_around_a_relative_clause_denies_nothing() -> None:
     assert _negations(
         "Dette er et tilbud til bostedsløse og andre som heller ikke har et sted å bo.", "nb", "vanskeligstilte"
     ) == [False]
+    # The «som» further back than the cue window still puts the concept in a relative clause (a real passage,
+    # labelled present, had read the main clause's «ikkje» onto it).
+    assert _negations(
+        "Dei som allereie for fleire år sidan kjøpte kommunale tomter er ikkje omfatta av ordninga.",
+        "nn",
+        "tomt_og_avtaler",
+    ) == [False]
+    assert _negations("Kommunale tomter er ikkje omfatta av ordninga.", "nn", "tomt_og_avtaler") == [True]
     # At the rule itself: «som det aldri blir behov for» denies the need (a real passage the labels count as
     # negated), «som sjølv ikkje kan skaffe seg bustad» describes a group.
     from boligarkiv.nlp.hash_rows import HashRows
