@@ -29,7 +29,7 @@ from boligarkiv.nlp.rules import LEVELS, clause_bounds, commitment_in_rows, cue_
 from boligarkiv.nlp.signal_model import SignalModel, load_signal_model, model_version, sigmoid
 from boligarkiv.nlp.slot_matcher import candidates, find_matches, slot_mask, token_slots
 
-NLP_CODE_VERSION = "nlp-14"  # a «som» before the cue window still shields the concept from a later negation
+NLP_CODE_VERSION = "nlp-15"  # negation: a conditional clause and a preposition's object shield the concept
 MIN_WORDS = 1000
 PAGE_CHUNK = 64
 

@@ -1,8 +1,11 @@
 """Negation scope and commitment level for a signal hit, from the words around it in its sentence.
 
 Negation: a cue (ikke, ikkje, ingen, aldri, verken/korkje ...) up to six tokens before the hit, or up to
-five after it («leie-til-eie er ikke aktuelt»), without crossing a clause boundary (men, at, ;, :, or «og»/«eller»
-before a finite verb of its own: «ikkje får bustadlån eller har vanskar med …»).
+five after it («leie-til-eie er ikke aktuelt») unless the hit is a preposition's object («Lån til
+omsorgsboliger er ikke innlemmet» denies the inclusion, not the omsorgsboliger), without crossing a clause
+boundary (men, at, ;, :, a conditional or causal «dersom», «hvis», «fordi» — «Du kan få startlån hvis du ikke
+får lån i bank» — or «og»/«eller» before a finite verb of its own: «ikkje får bustadlån eller har vanskar
+med …»).
 «ikke bare», «ikkje berre», «ikke minst», «ikke-kommersiell» and «ikke tvil» are not negations. Nor is a
 negation in a relative clause («personer som ikke kan skaffe seg bolig», «bostedsløse og andre som heller
 ikke har …» describe a group), or one outside the relative clause the concept stands in («de som leier
@@ -54,7 +57,22 @@ ABOLISHED = {
     "fjerna",
 }
 NOT_NEGATION_NEXT = {"bare", "berre", "minst", "tvil", "-", "–", "uvanlig", "uvanleg", "kun"}
-BOUNDARY = {"men", "mens", "at", ";", ":", "samtidig", "likevel", "derimot"}
+BOUNDARY = {
+    "men",
+    "mens",
+    "at",
+    ";",
+    ":",
+    "samtidig",
+    "likevel",
+    "derimot",
+    "dersom",
+    "hvis",
+    "viss",
+    "fordi",
+    "ettersom",
+}
+PREPOSITIONS = {"i", "på", "av", "for", "til", "med", "om", "fra", "frå", "ved", "hos", "under", "over", "mot"}
 BACK_WINDOW = 6
 FORWARD_WINDOW = 5
 
@@ -178,6 +196,7 @@ _FINITE_H = _hashes(FINITE_VERBS)
 _CLAUSE_VERB_H = _hashes(FINITE_VERBS | MODALS)
 _CLAUSE_BREAKS_H = _hashes(CLAUSE_BREAKS)
 _COMMA_H = get_string_id(",")
+_PREPOSITIONS_H = _hashes(PREPOSITIONS)
 _SOM_H = get_string_id("som")
 _REL_ADVERBS_H = _hashes(
     {"heller", "selv", "sjølv", "ennå", "enno", "fortsatt", "framleis", "lenger", "lengre", "likevel", "altså"}
@@ -236,6 +255,11 @@ def negated_in_rows(
             # «personer som ikke kan skaffe seg bolig»: a negation inside a relative clause describes whom the
             # words are about (the guide's own definition of vanskeligstilte); it denies nothing.
             return not _opens_relative_clause(rows, i, sent_start)
+    if start > sent_start and rows.lower[start - 1] in _PREPOSITIONS_H:
+        # The concept stands in a prepositional phrase («husleiefastsetting i kommunale boliger vil normalt ikke
+        # være enkeltvedtak», «Opphold i midlertidig botilbud skal helst ikke vare …»): a negation after it
+        # denies what is said of the phrase's head, not the concept.
+        return False
     for i in range(end, min(sent_end, end + FORWARD_WINDOW)):
         low, lemma = rows.lower[i], rows.lemma[i]
         if low in _BOUNDARY_H or low == _COMMA_H or lemma in _BOUNDARY_H:

@@ -458,6 +458,24 @@ def test_a_negation_in_or_around_a_relative_clause_denies_nothing() -> None:
         "tomt_og_avtaler",
     ) == [False]
     assert _negations("Kommunale tomter er ikkje omfatta av ordninga.", "nn", "tomt_og_avtaler") == [True]
+
+
+def test_a_later_negation_of_another_clause_or_head_denies_nothing() -> None:
+    """A negation after the concept reaches it only in its own clause and only where the concept is what the
+    clause speaks of: a conditional clause has its own («Du kan få startlån hvis du ikke får lån i bank»,
+    real corpus text, labelled present), and a preposition's object is not denied by what is said of the
+    phrase's head («Lån til omsorgsboliger er foreløpig ikke innlemmet …»). A plain denial still negates."""
+    assert _negations("Du kan få startlån hvis du ikke får lån i bank.", "nb", "startlan") == [False]
+    assert _negations(
+        "Du kan søkje om å leige kommunal bustad dersom du ikkje klarer å skaffe deg bustad sjølv.",
+        "nn",
+        "kommunale_utleieboliger",
+    ) == [False]
+    assert _negations(
+        "Lån til omsorgsboliger er foreløpig ikke innlemmet i forskriften.", "nb", "kommunale_utleieboliger"
+    ) == [False]
+    assert _negations("Omsorgsboliger er foreløpig ikke bygget.", "nb", "kommunale_utleieboliger") == [True]
+    assert _negations("Startlån er ikke aktuelt hvis du har egenkapital.", "nb", "startlan") == [True]
     # At the rule itself: «som det aldri blir behov for» denies the need (a real passage the labels count as
     # negated), «som sjølv ikkje kan skaffe seg bustad» describes a group.
     from boligarkiv.nlp.hash_rows import HashRows
