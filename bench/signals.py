@@ -146,6 +146,12 @@ def negation_counts(
     return ok, n, wrong, present
 
 
+def micro_line(what: str, tally: Tally) -> str:
+    """«detector micro<what>: P … R … F1 … (n=…)»; `what` names the subset («, nb passages only»)."""
+    n, p, r, f = tally.prf()
+    return f"detector micro{what}: P {p:.2f} R {r:.2f} F1 {f:.2f} (n={n})"
+
+
 def _share(ok: int, n: int) -> str:
     return f"{ok}/{n}" + (f" ({ok / n:.2f})" if n else "")
 
@@ -306,8 +312,7 @@ def cross_validate(passages: list[Passage], k: int, errors: bool = False, seeds:
     print("\nheld-out (cross-validated), passage level:")
     print_table(signals, run.tallies)
     for lang, tally in run.by_language.items():
-        n, p, r, f = tally.prf()
-        print(f"detector micro, {lang} passages only: P {p:.2f} R {r:.2f} F1 {f:.2f} (n={n})")
+        print(micro_line(f", {lang} passages only", tally))
     print(negation_line(passages, run.negated_pred, signals))
     for line in doc_kind_lines(passages, run.kinds):
         print(line + " (held-out)")
@@ -355,7 +360,10 @@ def evaluate(passages_file: Path, labels_file: Path) -> None:
             f" ({default_corpus_dir()}): their figures are in-sample"
             + (", scored apart below" if len(seen) < len(passages) else "")
         )
-    held_out = [p for p in passages if p.id not in seen] or passages
+    # Where some passages are unseen, they make the tables and the seen ones a line of their own; where all were
+    # seen, the tables are theirs (and the warning says so).
+    apart = seen if len(seen) < len(passages) else set()
+    held_out = [p for p in passages if p.id not in apart]
     tallies = {"baseline": Tally(), "lexicon": Tally(), "detector": Tally()}
     by_language = {"nb": Tally(), "nn": Tally()}
     in_sample = Tally()
@@ -363,7 +371,7 @@ def evaluate(passages_file: Path, labels_file: Path) -> None:
     for p in passages:
         affirmed, negated, _, _ = found(p, model)
         negated_pred[p.id] = negated
-        if p.id in seen and len(held_out) < len(passages):
+        if p.id in apart:
             in_sample.add(p, affirmed, signals)
             continue
         tallies["baseline"].add(p, baseline_found(p), signals)
@@ -374,14 +382,9 @@ def evaluate(passages_file: Path, labels_file: Path) -> None:
     print_table(signals, tallies)
     for lang, tally in by_language.items():
         if tally.prf()[0]:
-            n, pr, r, f = tally.prf()
-            print(f"detector micro, {lang} passages only: P {pr:.2f} R {r:.2f} F1 {f:.2f} (n={n})")
-    if in_sample.prf()[0]:
-        n, pr, r, f = in_sample.prf()
-        print(
-            f"detector micro on the {len(passages) - len(held_out)} in-sample passages:"
-            f" P {pr:.2f} R {r:.2f} F1 {f:.2f} (n={n})"
-        )
+            print(micro_line(f", {lang} passages only", tally))
+    if apart:
+        print(micro_line(f" on the {len(apart)} in-sample passages", in_sample))
     print(negation_line(held_out, negated_pred, signals))
     from boligarkiv.nlp.doc_kind import load_doc_kind_model
 
