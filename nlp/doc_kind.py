@@ -49,12 +49,13 @@ NOT_PLAN_CUE = re.compile(
     r"møteprotokoll|protokoll|innstilling|stortinget|meld\.\s*st|nou|undersøkelse|kartlegging)\b"
 )
 
+# The guide's saksdokument by the names case papers give themselves.
+CASE_PAPER_WORDS = r"saksfr[ae]mlegg|saksutredning|saksprotokoll|møteprotokoll|møtebok|særutskrift|møteinnkalling"
 # Words that make a text one *about* a plan rather than the plan: a hearing, an announcement, a case, a report.
 # Not the draft sent on hearing («Høringsutkast: Boligplan …»): the guide counts drafts as the plan.
 ABOUT_PLAN = re.compile(
     r"\b(?:høring|høyring|kunngjøring|kunngjering|offentlig\s+ettersyn|planprogram|søknad|rapport|"
-    r"evaluering|veileder|rettleiar|meld\.|status|nyhet|nyheit|workshop|eksempl|saksfr[ae]mlegg|saksutredning|"
-    r"saksprotokoll|møteprotokoll|møtebok|særutskrift|møteinnkalling)(?!s?utkast)\w*"
+    rf"evaluering|veileder|rettleiar|meld\.|status|nyhet|nyheit|workshop|eksempl|{CASE_PAPER_WORDS})(?!s?utkast)\w*"
     r"|\b\w*(?:behandling|handsaming)"
 )
 # Hosts of national and regional bodies, whose texts about housing plans are guidance, not a kommune's own plan.
@@ -101,10 +102,7 @@ REPORT_TITLE = re.compile(
 )
 # The guide's saksdokument by the title's own name for it («Saksframlegg», «Møteprotokoll», «Alta kommune.
 # Møteprotokoll.»): a case paper about a housing plan is not the plan.
-CASE_TITLE_NAME = re.compile(
-    r"\b(?:saksframlegg|saksfremlegg|saksutredning|saksprotokoll|møteprotokoll|møtebok|særutskrift|"
-    r"møteinnkalling|høringsuttalelse|høyringsuttale|høyringsfråsegn)\b"
-)
+CASE_TITLE_NAME = re.compile(rf"\b(?:{CASE_PAPER_WORDS}|høringsuttalelse|høyringsuttale|høyringsfråsegn)\b")
 # The guide's annen_temaplan by its name: a title that leads with another sector's plan («Trafikksikkerhetsplan
 # for Stokke kommune», «Helse- og omsorgsplan 2020–2030», «Temaplan for idrett»). Not the kommuneplan itself
 # (samfunnsdel or arealdel), a zoning plan or the budget's økonomiplan.
