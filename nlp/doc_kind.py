@@ -52,12 +52,17 @@ NOT_PLAN_CUE = re.compile(
 # The guide's saksdokument by the names case papers give themselves.
 CASE_PAPER_WORDS = r"saksfr[ae]mlegg|saksutredning|saksprotokoll|møteprotokoll|møtebok|særutskrift|møteinnkalling"
 # Words that make a text one *about* a plan rather than the plan: a hearing, an announcement, a case, a report.
-# Not the draft sent on hearing («Høringsutkast: Boligplan …»): the guide counts drafts as the plan.
+# Not the draft sent on hearing («Høringsutkast: Boligplan …»): the guide counts drafts as the plan. Nor
+# «Planprogram»: a document that is the plan's programme is labelled the plan («Planprogram Boligsosial
+# handlingsplan 2015–2019»); a kommune page announcing one is a notice (NOTICE).
 ABOUT_PLAN = re.compile(
-    r"\b(?:høring|høyring|kunngjøring|kunngjering|offentlig\s+ettersyn|planprogram|søknad|rapport|"
+    r"\b(?:høring|høyring|kunngjøring|kunngjering|offentl[ie]g\s+ettersyn|søknad|rapport|"
     rf"evaluering|veileder|rettleiar|meld\.|status|nyhet|nyheit|workshop|eksempl|{CASE_PAPER_WORDS})(?!s?utkast)\w*"
     r"|\b\w*(?:behandling|handsaming)"
 )
+# A notice of a hearing or an adoption, wherever the title says so («Planprogram for boligpolitisk plan –
+# offentlig ettersyn», «Kunngjering av godkjent bustadpolitisk plan …»): a page about the plan, not the plan.
+NOTICE = re.compile(r"\b(?:høring(?!s?utkast)|høyring(?!s?utkast)|kunngj[øe]ring|offentl[ie]g\s+ettersyn)")
 # Hosts of national and regional bodies, whose texts about housing plans are guidance, not a kommune's own plan.
 NATIONAL_HOST = re.compile(
     r"regjeringen|husbanken|veiviseren|statsforvalteren|stortinget|distriktssenteret|\bks\.no|nav\.no|"
@@ -147,13 +152,14 @@ def plan_features(title: str, text: str, url: str = "") -> list[str]:
     host = urlsplit(url).netloc.lower()
     national = bool(NATIONAL_HOST.search(host))
     # A national or regional body's page titled with a plan name presents someone's plan: not its own.
-    lead = _leads_with(low_title, HOUSING_PLAN_NAME) and not national
+    lead = _leads_with(low_title, HOUSING_PLAN_NAME) and not national and not NOTICE.search(low_title)
     cues = {
         "name_title": bool(HOUSING_PLAN_NAME.search(low_title)),
         "name_lead": lead,
         "name_opening": bool(HOUSING_PLAN_NAME.search(opening)),
         "about_title": bool(ABOUT_PLAN.search(low_title)),
         "about_opening": bool(ABOUT_PLAN.search(opening[:150])),
+        "notice_title": bool(NOTICE.search(low_title)),
         "national_host": national,
         # The kommune's own site titling a page with the plan's name: every such training passage is the plan.
         # A kommune host alone is no cue either way (it serves service pages and plans alike); as a cue of its

@@ -180,3 +180,20 @@ def test_case_papers_other_plans_and_reports_by_their_titles() -> None:
         assert model.predict(title, menu + title + "\n…", url) == expected, title
     for title in ("Plan- og bygningsloven § 12-8", "Eiendom, plan og samfunnsutvikling"):
         assert model.predict(title, menu + title + "\n…", url)[0] != "annen_temaplan", title
+
+
+def test_a_plans_programme_is_the_plan_and_a_notice_is_not() -> None:
+    """«Planprogram Boligsosial handlingsplan 2015–2019» is the plan's first document (labelled the plan); a
+    kommune page that announces a hearing, an inspection or an adoption of a housing plan is a page about it,
+    wherever the title says so (Bokmål or Nynorsk)."""
+    model = load_doc_kind_model()
+    assert model is not None
+    url = "https://www.skien.kommune.no/planer/"
+    title = "Planprogram Boligsosial handlingsplan 2015 2019"
+    assert model.predict(title, title + "\nBakgrunn og overordnede føringer for arbeidet\n…", url)[1] is True
+    for title in (
+        "Planprogram for boligpolitisk plan – offentlig ettersyn",
+        "Boligsosial handlingsplan 2024–2028 – offentleg ettersyn",
+        "Kunngjering av godkjent bustadpolitisk plan for Masfjorden kommune 2022 - 2032",
+    ):
+        assert model.predict(title, title + "\nAlle kan komme med innspill.\n…", url)[1] is False, title

@@ -535,6 +535,20 @@ def test_trouble_getting_or_keeping_a_dwelling_is_disadvantage() -> None:
     assert lexicon("Kommunen skal hjelpe familier som sliter med å dekke sine boligbehov.")
     assert lexicon("Kommunen har utfordringer med å skaffe nok boliger.") == []
     assert lexicon("Har du problem med å betala husleiga?", "nn") == []
+    # The guide's phrase with the verb first: the negation is the definition, the concept is present.
+    assert lexicon("Noen klarer ikke å skaffe seg bolig.")
+    assert lexicon("Mange klarer ikkje å halde på bustaden sin.", "nn")
+    verdict = analyse_text("Nokon greier ikkje sjølv å skaffe seg ein bustad.", "nn").verdicts()["vanskeligstilte"]
+    assert verdict == "present"
+    assert lexicon("Kommunen klarer ikke å skaffe nok boliger.") == []
+
+
+def test_part_buy_part_rent_is_shared_ownership() -> None:
+    """The guide's deleie includes part-buy part-rent; a kommune's right to buy a share of a development's
+    dwellings is not shared ownership."""
+    lexicon = partial(_lexicon_quotes, "deleie")
+    assert lexicon("Kjøperen kan kjøpe en del av boligen og leie resten av kommunen.")
+    assert lexicon("Avtalen kan gi kommunen rett til å kjøpe en andel av boligene til markedspris.") == []
 
 
 def test_a_negation_stays_in_its_own_coordinated_clause() -> None:
