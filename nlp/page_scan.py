@@ -188,8 +188,9 @@ class WordTable:
         e = len(self.content)
         if punct_or_space:
             self.content.append(False)
-            self.slots.append(())
-            self.masks.append(0)
+            # Punctuation keeps the slots the lexicon names it in («og|,», «eie / dele / leie»).
+            self.slots.append(norm_slots(norm))
+            self.masks.append(slot_mask(self.slots[-1]))
             self.lemmas.append("")
             self.words.add(())
             self.context.add(())
@@ -360,6 +361,14 @@ def _scan(docs: list[Doc], model: SignalModel | None, table: WordTable) -> Pages
     masks = table.masks
     for r, e in zip(row_of.tolist(), content_entries.tolist(), strict=True):
         if masks[e]:
+            present[r] |= masks[e]
+    # Punctuation that fills a slot («og|,») counts for its sentence too; such marks are few.
+    slotted = [u for u, e in enumerate(distinct.tolist()) if masks[e] and not table.content[e]]
+    if slotted and len(kept):
+        marks = np.flatnonzero(np.isin(inverse, slotted))
+        rows_of_marks = np.minimum(np.searchsorted(kept, sent_of[marks]), len(kept) - 1)
+        in_kept = kept[rows_of_marks] == sent_of[marks]
+        for r, e in zip(rows_of_marks[in_kept].tolist(), entry[marks[in_kept]].tolist(), strict=True):
             present[r] |= masks[e]
     page_list = kept_pages.tolist()
     word_tokens = content - offsets[page_of_token[content]]

@@ -103,8 +103,16 @@ class LemmaComponent:
             if row is None:
                 lex = doc.vocab[orth]
                 norm = lex.norm
-                if lex.is_punct or lex.is_space:
+                if lex.is_space:
                     row = (orth, norm, ())
+                elif lex.is_punct:
+                    # Punctuation the lexicon names as a slot alternative («og|,», «eie / dele / leie»).
+                    slots = self.by_word.get(strings[orth], ())
+                    row = (
+                        orth,
+                        strings.add("§" + "§".join(sorted(slots, key=lambda k: int(k[1:]))) + "§") if slots else norm,
+                        (),
+                    )
                 else:
                     # Soft hyphens and zero-width marks in text that did not pass through extraction's cleaning
                     # («boligarkiv signals -»): the word is analysed without them, its text and offsets unchanged.
@@ -135,6 +143,8 @@ class LemmaComponent:
         for token in doc:
             if token.is_punct or token.is_space:
                 token.lemma_ = token.text
+                if punct_slots := self.by_word.get(token.text, ()):
+                    token.norm_ = "§" + "§".join(sorted(punct_slots, key=lambda k: int(k[1:]))) + "§"
                 continue
             word = INVISIBLE.sub("", token.text)
             if self.keep_model_lemmas and token.lemma_:

@@ -564,3 +564,11 @@ def test_a_negation_stays_in_its_own_coordinated_clause() -> None:
     assert _negations("Kommunen har ikkje bustadlån eller kommunale bustader.", "nn", "kommunale_utleieboliger") == [
         True
     ]
+
+
+def test_punctuation_named_in_a_pattern_fills_its_slot() -> None:
+    """A slot may name punctuation («og|,», «eie / dele / leie»): the mark itself must fill it, on the fast
+    lemmatiser path and in the sentence's slot mask (it had matched only the word alternatives)."""
+    assert _lexicon_quotes("deleie", "Kommunen vil se på modeller for eie/dele/leie.") == ["eie/dele/leie"]
+    assert _lexicon_quotes("rimelige_boliger", "Målet er rimelige, gode boliger.") == ["rimelige, gode boliger"]
+    assert _lexicon_quotes("rimelige_boliger", "Målet er rimelige og gode boliger.") == ["rimelige og gode boliger"]
