@@ -76,6 +76,15 @@ NAV_LINE = re.compile(
     r"(?:(?:hoved|global|under|topp)?meny(?:en)?|innhold|relatert\s+stoff|forsid[ea]n?|toppbilde|søk|[\s•·>/|-])+)$",
     re.IGNORECASE,
 )
+# A document mirror's own lines around the transcript it serves (docplayer's «Størrelse: px», «Begynne med
+# side:», «Download "…"», «Transkript», «Save this PDF as: WORD PNG TXT JPG»): they push the document's first
+# words out of the opening a reader judges.
+MIRROR_LINE = re.compile(
+    r"^\s*(?:størrelse:\s*px|begynne\s+med\s+side:?|download\s+\".*|transkript|save\s+this\s+pdf\s+as:?|"
+    r"(?:word|png|txt|jpg|pdf|\s)+)\s*$",
+    re.IGNORECASE,
+)
+MIRROR_LINES_WITHIN = 12
 LEAD_WORDS = 3
 HOUSING_PLAN_KINDS = ("boligsosial_handlingsplan", "boligplan")
 
@@ -90,7 +99,8 @@ def document_head(title: str, text: str) -> tuple[str, str]:
     start = 0
     while start < len(lines) and (not lines[start].strip() or NAV_LINE.match(lines[start].strip())):
         start += 1
-    body = "\n".join(lines[start:])
+    head = [line for line in lines[start : start + MIRROR_LINES_WITHIN] if not MIRROR_LINE.match(line)]
+    body = "\n".join(head + lines[start + MIRROR_LINES_WITHIN :])
     if not title.strip() or NAV_LINE.match(title.strip()):
         title = lines[start].strip() if start < len(lines) else ""
     return title, body
@@ -170,6 +180,7 @@ def plan_features(title: str, text: str, url: str = "") -> list[str]:
 
 
 def kind_features(title: str, text: str) -> list[str]:
+    text = document_head(title, text)[1]
     t_words = WORD.findall(title.lower())
     feats = {"t:" + w for w in t_words}
     for w in t_words:

@@ -197,3 +197,24 @@ def test_a_plans_programme_is_the_plan_and_a_notice_is_not() -> None:
         "Kunngjering av godkjent bustadpolitisk plan for Masfjorden kommune 2022 - 2032",
     ):
         assert model.predict(title, title + "\nAlle kan komme med innspill.\n…", url)[1] is False, title
+
+
+def test_a_mirrors_lines_are_not_the_documents_opening() -> None:
+    """docplayer serves a transcript between its own lines («Størrelse: px», «Begynne med side:», «Download
+    "…"», «Transkript», «Save this PDF as: WORD PNG TXT JPG»); they had pushed the plan's own first words out
+    of the opening the plan head reads (Midsund's «Bustadpolitisk plan» was no plan when held out)."""
+    title = "Bustadpolitisk plan Midsund kommune"
+    text = (
+        "VEDLEGG HUSBANKEN SINE VERKEMIDDEL FOR PRIVATE...9 HUSBANKEN SINE VERKEMIDDEL FOR KOMMUNANE...10\n\n"
+        "Save this PDF as:\n WORD  PNG  TXT  JPG\n\nStørrelse: px\nBegynne med side:\n\n"
+        'Download "VEDLEGG 1...9 HUSBANKEN SINE VERKEMIDDEL FOR PRIVATE...9"\n\nTranskript\n\n'
+        "1 2 1 FORORD FAKTA OM MIDSUND KOMMUNE STATISTISKE NØKKELDATA FOR MIDSUND KOMMUNE DAGENS SITUASJON OG SYN "
+        "PÅ FRAMTIDA - PROSJEKTGRUPPA BUSTADSOSIAL KARTLEGGING BUSTADPOLITISK PLAN TILTAKSDEL\n"
+    )
+    opening = document_head(title, text)[1]
+    assert "Størrelse" not in opening and "Transkript" not in opening and "PNG" not in opening
+    assert opening.startswith("VEDLEGG HUSBANKEN")
+    assert "BUSTADPOLITISK PLAN" in opening[:400]
+    model = load_doc_kind_model()
+    assert model is not None
+    assert model.predict(title, text, "http://docplayer.me/2921797-vedlegg.html") == ("boligplan", True)
