@@ -87,6 +87,10 @@ class LemmaComponent:
                 self.slot_cache[key] = hit
         return hit
 
+    def punct_slots(self, mark: str) -> tuple[str, ...]:
+        """The slots a punctuation mark fills: those the lexicon names it in («og|,», «eie / dele / leie»)."""
+        return tuple(sorted(self.by_word.get(mark, ()), key=lambda k: int(k[1:])))
+
     def __call__(self, doc: Doc) -> Doc:
         if self.keep_model_lemmas:
             return self._with_model_lemmas(doc)
@@ -106,13 +110,8 @@ class LemmaComponent:
                 if lex.is_space:
                     row = (orth, norm, ())
                 elif lex.is_punct:
-                    # Punctuation the lexicon names as a slot alternative («og|,», «eie / dele / leie»).
-                    slots = self.by_word.get(strings[orth], ())
-                    row = (
-                        orth,
-                        strings.add("§" + "§".join(sorted(slots, key=lambda k: int(k[1:]))) + "§") if slots else norm,
-                        (),
-                    )
+                    slots = self.punct_slots(strings[orth])
+                    row = (orth, strings.add("§" + "§".join(slots) + "§") if slots else norm, ())
                 else:
                     # Soft hyphens and zero-width marks in text that did not pass through extraction's cleaning
                     # («boligarkiv signals -»): the word is analysed without them, its text and offsets unchanged.
@@ -143,8 +142,8 @@ class LemmaComponent:
         for token in doc:
             if token.is_punct or token.is_space:
                 token.lemma_ = token.text
-                if punct_slots := self.by_word.get(token.text, ()):
-                    token.norm_ = "§" + "§".join(sorted(punct_slots, key=lambda k: int(k[1:]))) + "§"
+                if slots := self.punct_slots(token.text):
+                    token.norm_ = "§" + "§".join(slots) + "§"
                 continue
             word = INVISIBLE.sub("", token.text)
             if self.keep_model_lemmas and token.lemma_:
