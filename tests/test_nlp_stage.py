@@ -193,3 +193,7 @@ def test_signals_command_gives_document_kind_and_norwegian_numbers() -> None:
     assert table.exit_code == 0, table.output
     row = next(line for line in table.stdout.splitlines() if "leie_til_eie" in line and "til stede" in line)
     assert "0,6" in row  # weight 1.5 × 0.4 for «vurderes» (a short text counts as 1000 words): a decimal comma
+    # The guide's is_housing_plan, named so it does not read as the document kind «boligplan».
+    plan_table = runner.invoke(app, ["signals", "-", "--format", "table"], input=text)
+    assert "kommunens egen boligplan" in plan_table.stdout
+    assert any("boligsosial_handlingsplan" in line and "ja" in line for line in plan_table.stdout.splitlines())

@@ -177,7 +177,14 @@ def signals(
     )
     if "doc_kind" in result:
         emit(
-            [{"dokumenttype": result["doc_kind"], "boligplan": "ja" if result["is_housing_plan"] else "nei"}],
+            # «boligplan» alone would read as the document kind of that name; the guide's is_housing_plan is the
+            # kommune's own boligsosial handlingsplan or boligplan.
+            [
+                {
+                    "dokumenttype": result["doc_kind"],
+                    "kommunens egen boligplan": "ja" if result["is_housing_plan"] else "nei",
+                }
+            ],
             fmt,
             title="Dokument",
         )
