@@ -358,17 +358,14 @@ def _scan(docs: list[Doc], model: SignalModel | None, table: WordTable) -> Pages
     token_slots = [all_slots[a:b] for a, b in itertools.pairwise(offsets.tolist())]
     present = [0] * len(spans)
     content_entries = entry[content]
+    # Every token that fills a slot — a word, or punctuation a pattern names («og|,») — marks its sentence.
     masks = table.masks
-    for r, e in zip(row_of.tolist(), content_entries.tolist(), strict=True):
-        if masks[e]:
-            present[r] |= masks[e]
-    # Punctuation that fills a slot («og|,») counts for its sentence too; such marks are few.
-    slotted = [u for u, e in enumerate(distinct.tolist()) if masks[e] and not table.content[e]]
+    slotted = [u for u, e in enumerate(distinct.tolist()) if masks[e]]
     if slotted and len(kept):
-        marks = np.flatnonzero(np.isin(inverse, slotted))
-        rows_of_marks = np.minimum(np.searchsorted(kept, sent_of[marks]), len(kept) - 1)
-        in_kept = kept[rows_of_marks] == sent_of[marks]
-        for r, e in zip(rows_of_marks[in_kept].tolist(), entry[marks[in_kept]].tolist(), strict=True):
+        tokens = np.flatnonzero(np.isin(inverse, slotted))
+        rows = np.minimum(np.searchsorted(kept, sent_of[tokens]), len(kept) - 1)
+        in_kept = kept[rows] == sent_of[tokens]  # a mark in a sentence with no word belongs to none
+        for r, e in zip(rows[in_kept].tolist(), entry[tokens[in_kept]].tolist(), strict=True):
             present[r] |= masks[e]
     page_list = kept_pages.tolist()
     word_tokens = content - offsets[page_of_token[content]]
