@@ -203,6 +203,25 @@ def kind_features(title: str, text: str) -> list[str]:
     return sorted(feats)
 
 
+# How `DocKindModel.decide` chose the kind: the plan's name in the title, the kind model's likelier plan kind
+# (the plan head said «plan»), a title that leads with the samfunnsdel / a case paper's name / another sector's
+# plan / a report's name, or the kind model alone.
+KIND_RULES = (
+    "plan_name", "plan_kind_model", "samfunnsdel_title", "case_title", "other_plan_title", "report_title",
+    "kind_model",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KindDecision:
+    kind: str
+    plan: bool
+    rule: str  # one of KIND_RULES
+    plan_probability: float
+    plan_threshold: float
+    plan_cues: tuple[tuple[str, float], ...]  # (plan_features name without «p:», its weight in the plan head)
+
+
 @dataclass
 class DocKindModel:
     kinds: tuple[str, ...]
@@ -217,9 +236,24 @@ class DocKindModel:
     plan_threshold: float  # probability, chosen on training folds only
 
     def predict(self, title: str, text: str, url: str = "") -> tuple[str, bool]:
+        decision = self.decide(title, text, url)
+        return decision.kind, decision.plan
+
+    def decide(self, title: str, text: str, url: str = "") -> KindDecision:
+        """The kind and is_housing_plan with why: which rule chose the kind (KIND_RULES), the plan head's
+        probability and the reader's cues it saw."""
         ids = [i for i in (self.vocab.get(f) for f in kind_features(title, text)) if i is not None]
         logits = self.bias + (self.weights[ids].sum(axis=0) if ids else 0.0)
-        plan = self.plan_probability(title, text, url) >= self.plan_threshold
+        cues = plan_features(title, text, url)
+        probability = self.plan_probability(cues)
+        plan = probability >= self.plan_threshold
+
+        weight = dict(zip(self.plan_vocab, self.plan_weights.tolist(), strict=True))
+        seen = tuple((c[2:], float(weight.get(c, 0.0))) for c in cues)
+
+        def decided(kind: str, rule: str) -> KindDecision:
+            return KindDecision(kind, plan, rule, probability, self.plan_threshold, seen)
+
         # The document's own title (a CMS page's navigation title gives way to its first line), as the plan
         # head reads it.
         low = document_head(title, text)[0].lower()
@@ -229,34 +263,35 @@ class DocKindModel:
             # model's likelier of the two — on its own it calls a kommune's plan page «nettside» by its menus.
             named = _plan_kind_by_name(low)
             if named in self.kinds:
-                return named, True
+                return decided(named, "plan_name")
             allowed = [k for k, kind in enumerate(self.kinds) if kind in HOUSING_PLAN_KINDS]
             if allowed:
-                return self.kinds[max(allowed, key=lambda k: float(logits[k]))], True
+                return decided(self.kinds[max(allowed, key=lambda k: float(logits[k]))], "plan_kind_model")
         if SAMFUNNSDEL_NAME.search(low) and "kommuneplan_samfunnsdel" in self.kinds:
             # Judged from the title, as the guide says: a title that leads with the samfunnsdel is it; one that
             # names it after «Vedtak av», «Offentlig ettersyn av» … is about it (the kind model alone had called
             # the first «nettside» by a kommune page's menus, and the second the plan by its words).
             if _leads_with(low, SAMFUNNSDEL_NAME):
-                return "kommuneplan_samfunnsdel", plan
+                return decided("kommuneplan_samfunnsdel", "samfunnsdel_title")
             logits = logits.copy()
             logits[self.kinds.index("kommuneplan_samfunnsdel")] = -np.inf
         if _leads_with(low, CASE_TITLE_NAME) and "saksdokument" in self.kinds:
-            return "saksdokument", plan
+            return decided("saksdokument", "case_title")
         if (
             _leads_with(low, OTHER_PLAN_NAME)
             and not (NOT_OTHER_PLAN.search(low) or HOUSING_PLAN_NAME.search(low))
             and "annen_temaplan" in self.kinds
         ):
-            return "annen_temaplan", plan
+            return decided("annen_temaplan", "other_plan_title")
         if REPORT_TITLE.match(low) and "rapport_veileder" in self.kinds:
             # «Veileder for startlån», «Rettleiar for tilskot …», «NOU 2011: 15»: guidance and reports by their
             # own title, though published as web pages whose menus the kind model reads as «nettside».
-            return "rapport_veileder", plan
-        return self.kinds[int(logits.argmax())], plan
+            return decided("rapport_veileder", "report_title")
+        return decided(self.kinds[int(logits.argmax())], "kind_model")
 
-    def plan_probability(self, title: str, text: str, url: str = "") -> float:
-        on = set(plan_features(title, text, url))
+    def plan_probability(self, cues: list[str]) -> float:
+        """The plan head's probability for a text with these plan_features."""
+        on = set(cues)
         z = self.plan_bias + sum(float(w) for f, w in zip(self.plan_vocab, self.plan_weights, strict=True) if f in on)
         return 1.0 / (1.0 + math.exp(-z))
 

@@ -7,6 +7,7 @@ import pytest
 from boligarkiv.nlp.corpus import default_corpus_dir, group_folds, load_dev_corpus
 from boligarkiv.nlp.doc_kind import (
     HOUSING_PLAN_NAME,
+    KIND_RULES,
     document_head,
     load_doc_kind_model,
     plan_features,
@@ -218,3 +219,23 @@ def test_a_mirrors_lines_are_not_the_documents_opening() -> None:
     model = load_doc_kind_model()
     assert model is not None
     assert model.predict(title, text, "http://docplayer.me/2921797-vedlegg.html") == ("boligplan", True)
+
+
+def test_every_rule_and_cue_has_the_analysts_words() -> None:
+    """`boligarkiv signals` names each rule of DocKindModel.decide and each plan-head cue in Norwegian; a rule
+    or cue added without its words would fail there, on the analyst's screen."""
+    from boligarkiv.app.cli.stages import KIND_RULE_TEXT, PLAN_CUE_TEXT
+
+    assert set(KIND_RULE_TEXT) == set(KIND_RULES)
+    every_cue = plan_features(
+        "Høring: boligplan for Bø", "Boligplan for Bø\nRapport", "https://www.bo.kommune.no/x"
+    ) + plan_features("Boligplan for Bø", "Boligplan", "https://www.husbanken.no/x")
+    assert {c[2:] for c in every_cue} <= set(PLAN_CUE_TEXT)
+    model = load_doc_kind_model()
+    assert model is not None
+    assert set(PLAN_CUE_TEXT) == {c[2:] for c in model.plan_vocab}
+    decision = model.decide("Boligplan for Bø kommune", "Boligplan for Bø kommune\n…", "https://www.bo.kommune.no/")
+    assert (decision.kind, decision.plan) == model.predict(
+        "Boligplan for Bø kommune", "Boligplan for Bø kommune\n…", "https://www.bo.kommune.no/"
+    )
+    assert decision.rule in KIND_RULES

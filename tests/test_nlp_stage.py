@@ -193,7 +193,21 @@ def test_signals_command_gives_document_kind_and_norwegian_numbers() -> None:
     assert table.exit_code == 0, table.output
     row = next(line for line in table.stdout.splitlines() if "leie_til_eie" in line and "til stede" in line)
     assert "0,6" in row  # weight 1.5 × 0.4 for «vurderes» (a short text counts as 1000 words): a decimal comma
-    # The guide's is_housing_plan, named so it does not read as the document kind «boligplan».
-    plan_table = runner.invoke(app, ["signals", "-", "--format", "table"], input=text)
-    assert "kommunens egen boligplan" in plan_table.stdout
-    assert any("boligsosial_handlingsplan" in line and "ja" in line for line in plan_table.stdout.splitlines())
+    # Why, for checking by hand: the rule that chose the kind, the plan head's probability over its threshold and
+    # the cues it saw, each with its weight.
+    assert data["doc_kind_rule"] == "plan_name"
+    assert data["housing_plan_probability"] >= data["housing_plan_threshold"]
+    cues = {c["cue"]: c["weight"] for c in data["housing_plan_cues"]}
+    assert "name_title" in cues and cues["name_title"] > 0
+    assert "notice_title" not in cues
+    notice = json.loads(
+        runner.invoke(app, ["signals", "-", "--title", "Høring av temaplan for boligutvikling"], input=report).stdout
+    )
+    assert notice["is_housing_plan"] is False
+    assert notice["housing_plan_probability"] < notice["housing_plan_threshold"]
+    assert {c["cue"] for c in notice["housing_plan_cues"]} >= {"name_title", "notice_title"}
+    # The guide's is_housing_plan, named so it does not read as the document kind «boligplan»; the why in words.
+    lines = runner.invoke(app, ["signals", "-", "--format", "table"], input=text).stdout.splitlines()
+    assert any("kommunens egen boligplan" in line and "ja" in line for line in lines)
+    assert any("valgt ved" in line and "plannavnet i tittelen" in line for line in lines)
+    assert any("kjennetegn" in line and "(+" in line for line in lines)

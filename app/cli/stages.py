@@ -22,7 +22,7 @@ from boligarkiv.app.cli.common import (
     progress_bar,
     read_seed_file,
 )
-from boligarkiv.output import Format, emit, err_console
+from boligarkiv.output import Format, emit, err_console, nb_number
 from boligarkiv.seeds import SeedsError, load_seeds
 
 
@@ -154,7 +154,13 @@ def signals(
     # to the text's first line).
     kind_model = load_doc_kind_model()
     if kind_model is not None:
-        result["doc_kind"], result["is_housing_plan"] = kind_model.predict(title or "", text, url)
+        decision = kind_model.decide(title or "", text, url)
+        result["doc_kind"], result["is_housing_plan"] = decision.kind, decision.plan
+        # Why, for checking by hand: the rule that chose the kind, and the plan head's probability and cues.
+        result["doc_kind_rule"] = decision.rule
+        result["housing_plan_probability"] = round(decision.plan_probability, 4)
+        result["housing_plan_threshold"] = round(decision.plan_threshold, 4)
+        result["housing_plan_cues"] = [{"cue": c, "weight": round(w, 3)} for c, w in decision.plan_cues]
     if fmt is Format.json:
         emit(result, fmt)
         return
@@ -180,14 +186,48 @@ def signals(
             # «boligplan» alone would read as the document kind of that name; the guide's is_housing_plan is the
             # kommune's own boligsosial handlingsplan or boligplan.
             [
+                {"felt": "dokumenttype", "verdi": result["doc_kind"]},
+                {"felt": "valgt ved", "verdi": KIND_RULE_TEXT[result["doc_kind_rule"]]},
+                {"felt": "kommunens egen boligplan", "verdi": "ja" if result["is_housing_plan"] else "nei"},
                 {
-                    "dokumenttype": result["doc_kind"],
-                    "kommunens egen boligplan": "ja" if result["is_housing_plan"] else "nei",
-                }
+                    "felt": "sannsynlighet (terskel)",
+                    "verdi": f"{nb_number(result['housing_plan_probability'])} "
+                    f"({nb_number(result['housing_plan_threshold'])})",
+                },
+                {
+                    "felt": "kjennetegn",
+                    "verdi": ", ".join(
+                        f"{PLAN_CUE_TEXT[c['cue']]} ({'+' if c['weight'] >= 0 else ''}{nb_number(c['weight'])})"
+                        for c in result["housing_plan_cues"]
+                    )
+                    or "ingen",
+                },
             ],
             fmt,
             title="Dokument",
         )
+
+
+# The analyst's words for DocKindModel.decide's rules and the plan head's cues (nlp/doc_kind.py).
+KIND_RULE_TEXT = {
+    "plan_name": "plannavnet i tittelen",
+    "plan_kind_model": "boligplan etter kjennetegnene; typen etter modellen",
+    "samfunnsdel_title": "tittelen begynner med samfunnsdelen",
+    "case_title": "tittelen begynner med saksdokumentets navn",
+    "other_plan_title": "tittelen begynner med en annen temaplan",
+    "report_title": "tittelen begynner med rapport/veileder",
+    "kind_model": "modellen (ord i tittel og åpning)",
+}
+PLAN_CUE_TEXT = {
+    "name_title": "plannavn i tittelen",
+    "name_lead": "tittelen begynner med plannavnet",
+    "name_opening": "plannavn i åpningen",
+    "about_title": "tittelen handler om en plan",
+    "about_opening": "åpningen handler om en plan",
+    "notice_title": "kunngjøring/høring i tittelen",
+    "national_host": "nasjonal eller regional utgiver",
+    "name_lead_kommune": "kommunens nettsted begynner tittelen med plannavnet",
+}
 
 
 @app.command(rich_help_panel="Trinn for trinn")
