@@ -157,7 +157,11 @@ def _plan_kind_by_name(title: str) -> str | None:
 
 
 def plan_features(title: str, text: str, url: str = "") -> list[str]:
-    title, text = document_head(title, text)
+    return _plan_cues(*document_head(title, text), url)
+
+
+def _plan_cues(title: str, text: str, url: str) -> list[str]:
+    """plan_features over the document's head (document_head's title and text)."""
     low_title, opening = title.lower(), text[:400].lower()
     host = urlsplit(url).netloc.lower()
     national = bool(NATIONAL_HOST.search(host))
@@ -180,7 +184,11 @@ def plan_features(title: str, text: str, url: str = "") -> list[str]:
 
 
 def kind_features(title: str, text: str) -> list[str]:
-    text = document_head(title, text)[1]
+    return _kind_words(title, document_head(title, text)[1])
+
+
+def _kind_words(title: str, text: str) -> list[str]:
+    """kind_features over the given title and the head's text (document_head)."""
     t_words = WORD.findall(title.lower())
     feats = {"t:" + w for w in t_words}
     for w in t_words:
@@ -242,21 +250,20 @@ class DocKindModel:
     def decide(self, title: str, text: str, url: str = "") -> KindDecision:
         """The kind and is_housing_plan with why: which rule chose the kind (KIND_RULES), the plan head's
         probability and the reader's cues it saw."""
-        ids = [i for i in (self.vocab.get(f) for f in kind_features(title, text)) if i is not None]
+        # The document's own title (a CMS page's navigation title gives way to its first line) and its text
+        # without navigation or a mirror's lines, read once for both heads and the title rules below.
+        head_title, body = document_head(title, text)
+        ids = [i for i in (self.vocab.get(f) for f in _kind_words(title, body)) if i is not None]
         logits = self.bias + (self.weights[ids].sum(axis=0) if ids else 0.0)
-        cues = plan_features(title, text, url)
-        probability = self.plan_probability(cues)
-        plan = probability >= self.plan_threshold
-
         weight = dict(zip(self.plan_vocab, self.plan_weights.tolist(), strict=True))
-        seen = tuple((c[2:], float(weight.get(c, 0.0))) for c in cues)
+        seen = tuple((c[2:], float(weight.get(c, 0.0))) for c in _plan_cues(head_title, body, url))
+        probability = 1.0 / (1.0 + math.exp(-(self.plan_bias + sum(w for _, w in seen))))
+        plan = probability >= self.plan_threshold
 
         def decided(kind: str, rule: str) -> KindDecision:
             return KindDecision(kind, plan, rule, probability, self.plan_threshold, seen)
 
-        # The document's own title (a CMS page's navigation title gives way to its first line), as the plan
-        # head reads it.
-        low = document_head(title, text)[0].lower()
+        low = head_title.lower()
         if plan:
             # The guide's housing plan is a boligsosial handlingsplan or a boligplan, so the kind follows the
             # plan head (which reads the plan's name and publisher): the one the title names, else the kind
@@ -288,12 +295,6 @@ class DocKindModel:
             # own title, though published as web pages whose menus the kind model reads as «nettside».
             return decided("rapport_veileder", "report_title")
         return decided(self.kinds[int(logits.argmax())], "kind_model")
-
-    def plan_probability(self, cues: list[str]) -> float:
-        """The plan head's probability for a text with these plan_features."""
-        on = set(cues)
-        z = self.plan_bias + sum(float(w) for f, w in zip(self.plan_vocab, self.plan_weights, strict=True) if f in on)
-        return 1.0 / (1.0 + math.exp(-z))
 
     def save(self, path: Path, meta: dict) -> None:
         names = sorted(self.vocab, key=self.vocab.__getitem__)

@@ -87,10 +87,6 @@ class LemmaComponent:
                 self.slot_cache[key] = hit
         return hit
 
-    def punct_slots(self, mark: str) -> tuple[str, ...]:
-        """The slots a punctuation mark fills: those the lexicon names it in («og|,», «eie / dele / leie»)."""
-        return tuple(sorted(self.by_word.get(mark, ()), key=lambda k: int(k[1:])))
-
     def __call__(self, doc: Doc) -> Doc:
         if self.keep_model_lemmas:
             return self._with_model_lemmas(doc)
@@ -110,7 +106,8 @@ class LemmaComponent:
                 if lex.is_space:
                     row = (orth, norm, ())
                 elif lex.is_punct:
-                    slots = self.punct_slots(strings[orth])
+                    # Punctuation fills the slots the lexicon names it in («og|,», «eie / dele / leie»).
+                    slots = self.slots_for(strings[orth], strings[orth], ())
                     row = (orth, strings.add("§" + "§".join(slots) + "§") if slots else norm, ())
                 else:
                     # Soft hyphens and zero-width marks in text that did not pass through extraction's cleaning
@@ -142,7 +139,7 @@ class LemmaComponent:
         for token in doc:
             if token.is_punct or token.is_space:
                 token.lemma_ = token.text
-                if slots := self.punct_slots(token.text):
+                if slots := self.slots_for(token.text, token.text, ()):
                     token.norm_ = "§" + "§".join(slots) + "§"
                 continue
             word = INVISIBLE.sub("", token.text)
